@@ -1,0 +1,44 @@
+# asebench: every target does its own set-up (a local virtual environment in .venv).
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+SEEDS  ?= 500
+STUDY  ?= studies/table1
+
+.PHONY: install test run figures bench data lint clean
+
+install: $(STAMP)
+
+# torch first, pinned to the local CPU wheel: a bare `torch` requirement would pull CUDA.
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+test: install
+	$(PY) -m pytest -q
+
+run: install
+	$(VENV)/bin/asebench run --seeds $(SEEDS) --out $(STUDY) --resume --table-out reports/table1.md
+
+figures: install
+	$(VENV)/bin/asebench figures --seeds $(SEEDS) --out reports
+
+bench: install
+	$(PY) benchmarks/query_speed.py
+	$(PY) benchmarks/search_speed.py
+	$(PY) benchmarks/study_speed.py
+
+data: install
+	$(PY) scripts/build_nb201.py
+
+lint: install
+	$(PY) -m pip install -q ruff mypy
+	$(PY) -m ruff check asebench tests benchmarks scripts
+	$(PY) -m mypy asebench
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,27 @@
+"""Search spaces: the Space protocol, NB201 and (with the live backend) MobileNet."""
+
+from __future__ import annotations
+
+from asebench._registry import Registry
+from asebench.spaces._categorical import CategoricalSpace, hamming_ball_size
+from asebench.spaces._nb201 import NB201_EDGES, NB201_OPS, NB201Space
+from asebench.spaces._protocol import Space
+
+__all__ = [
+    "CategoricalSpace",
+    "NB201Space",
+    "NB201_EDGES",
+    "NB201_OPS",
+    "Space",
+    "get_space",
+    "hamming_ball_size",
+    "spaces",
+]
+
+spaces: Registry[Space] = Registry("space")
+spaces.add("nb201", NB201Space)
+
+
+def get_space(name: str, **options: object) -> Space:
+    """Build a registered space by name (``nb201``, ``mobilenet``)."""
+    return spaces.get(name, **options)

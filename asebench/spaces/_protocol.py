@@ -1,0 +1,55 @@
+"""The Space protocol: what a searcher may ask of a search space."""
+
+from __future__ import annotations
+
+from typing import Iterable, Protocol, Sequence, runtime_checkable
+
+import numpy as np
+
+from asebench.records import Arch, Edit
+
+__all__ = ["Space"]
+
+
+@runtime_checkable
+class Space(Protocol):
+    """A discrete space of architectures with one categorical choice per position."""
+
+    name: str
+
+    @property
+    def num_positions(self) -> int:
+        """L, the number of positions (NB201: 6 edges)."""
+        ...
+
+    def choices(self, position: int) -> Sequence[str]:
+        """Labels of the choices at ``position`` (their indices are the arch values)."""
+        ...
+
+    def sample(self, rng: np.random.Generator) -> Arch:
+        """A uniformly random valid arch."""
+        ...
+
+    def distance(self, a: Arch, b: Arch) -> int:
+        """Architecture distance (paper Eq. 4): positions where ``a`` and ``b`` differ."""
+        ...
+
+    def ball(self, center: Arch, radius: int) -> list[Arch]:
+        """All valid archs within ``radius`` of ``center`` (``center`` first)."""
+        ...
+
+    def apply(self, arch: Arch, edits: Iterable[Edit]) -> Arch:
+        """A new arch: ``arch`` with each ``(position, choice)`` edit applied in order."""
+        ...
+
+    def validate(self, arch: Sequence[int]) -> Arch:
+        """``arch`` as a canonical tuple, or an AsebenchError naming what is wrong."""
+        ...
+
+    def to_string(self, arch: Arch) -> str:
+        """The space's native string form."""
+        ...
+
+    def from_string(self, text: str) -> Arch:
+        """Parse the native string form (AsebenchError if malformed)."""
+        ...
