@@ -106,7 +106,7 @@ class TabularBackend:
 
     def evaluate_batch(self, indices: np.ndarray,
                        rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Vectorised query by NB201 index: ``(rewards, costs)`` as float arrays.
+        """Vectorised query by NB201 index: ``(rewards, costs)`` as the table's float32 arrays.
 
         Per-seed rewards draw one available seed per arch with ``rng`` (required then).
         """

@@ -1,0 +1,5 @@
+"""``python -m asebench`` runs the command line."""
+
+from asebench.cli import main
+
+main()
