@@ -1,0 +1,30 @@
+"""Search methods behind one :class:`Searcher` protocol, registered by name.
+
+>>> from asebench.search import get
+>>> searcher = get("ase", K=4, M=4)
+>>> trace = searcher.run(backend, Budget(seconds=25_000), np.random.default_rng(0))
+
+Methods: ``ase`` (ASE-NAS; ASE-NAS+ with ``initial_centers``; ablations as options),
+``random``, ``reinforce``, ``evolution``, ``local``, ``random-in-subspace``.
+"""
+
+from __future__ import annotations
+
+from asebench._registry import Registry
+from asebench.search._options import options_factory
+from asebench.search._protocol import BatchSearcher, Searcher
+from asebench.search._random import RandomSearch
+
+__all__ = ["BatchSearcher", "RandomSearch", "Searcher", "get", "methods"]
+
+methods: Registry[Searcher] = Registry("method")
+methods.add(RandomSearch.name, options_factory(RandomSearch))
+
+
+def get(name: str, /, **options: object) -> Searcher:
+    """Build a registered search method by name with its options.
+
+    Unknown names, unknown option names and out-of-range values raise a one-line
+    :class:`asebench.errors.AsebenchError`.
+    """
+    return methods.get(name, **options)

@@ -1,0 +1,64 @@
+"""Option checking shared by the searchers' constructors (one-line AsebenchError)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, TypeVar
+
+from asebench.errors import AsebenchError
+
+__all__ = ["options_factory", "check_int", "check_float", "check_choice"]
+
+T = TypeVar("T")
+
+
+def options_factory(cls: type[T]) -> Callable[..., T]:
+    """A factory for a dataclass searcher that rejects unknown option names in one line."""
+    fields = tuple(f.name for f in dataclasses.fields(cls) if f.init)  # type: ignore[arg-type]
+
+    def make(**options: Any) -> T:
+        unknown = sorted(set(options) - set(fields))
+        if unknown:
+            raise AsebenchError(
+                f"unknown option(s) {', '.join(unknown)} for method {cls.name!r}; "  # type: ignore[attr-defined]
+                f"options are {', '.join(fields) or 'none'}")
+        return cls(**options)
+
+    make.__doc__ = cls.__doc__
+    return make
+
+
+def check_int(method: str, name: str, value: object, low: int | None = None,
+              high: int | None = None, allow_none: bool = False) -> None:
+    """Raise unless ``value`` is an int in ``[low, high]`` (or None when allowed)."""
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise AsebenchError(f"{method}: option {name} must be an int, got {value!r}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        lo = "-inf" if low is None else low
+        hi = "inf" if high is None else high
+        raise AsebenchError(f"{method}: option {name} must be in {lo}..{hi}, got {value}")
+
+
+def check_float(method: str, name: str, value: object, low: float | None = None,
+                high: float | None = None, low_open: bool = False,
+                high_open: bool = False) -> None:
+    """Raise unless ``value`` is a real number in the given (open or closed) range."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        raise AsebenchError(f"{method}: option {name} must be a number, got {value!r}")
+    bad = ((low is not None and (value <= low if low_open else value < low))
+           or (high is not None and (value >= high if high_open else value > high)))
+    if bad:
+        left = "(" if low_open else "["
+        right = ")" if high_open else "]"
+        raise AsebenchError(
+            f"{method}: option {name} must be in {left}{low}, {high}{right}, got {value}")
+
+
+def check_choice(method: str, name: str, value: object, choices: tuple[object, ...]) -> None:
+    """Raise unless ``value`` is one of ``choices``."""
+    if value not in choices:
+        raise AsebenchError(
+            f"{method}: option {name} must be one of {', '.join(map(repr, choices))}, "
+            f"got {value!r}")
