@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from asebench._registry import Registry
 from asebench.spaces._categorical import CategoricalSpace, hamming_ball_size
+from asebench.spaces._mobilenet import MobileNetArch, MobileNetSpace
 from asebench.spaces._nb201 import NB201_EDGES, NB201_OPS, NB201Space
 from asebench.spaces._protocol import Space
 
 __all__ = [
     "CategoricalSpace",
+    "MobileNetArch",
+    "MobileNetSpace",
     "NB201Space",
     "NB201_EDGES",
     "NB201_OPS",
@@ -20,6 +23,7 @@ __all__ = [
 
 spaces: Registry[Space] = Registry("space")
 spaces.add("nb201", NB201Space)
+spaces.add("mobilenet", MobileNetSpace)
 
 
 def get_space(name: str, **options: object) -> Space:
