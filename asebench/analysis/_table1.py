@@ -1,0 +1,180 @@
+"""Table I: mean ± std test accuracy per method and dataset, the paper's numbers beside
+ours, and a paired test of every method against ASE-NAS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from asebench.analysis._load import Study
+from asebench.analysis._paper import PAPER_TABLE1, display_name
+from asebench.analysis._stats import paired_comparison
+
+__all__ = ["table1", "to_markdown", "to_latex", "REWARD_COLUMN_NOTES"]
+
+REWARD_COLUMN_NOTES = {
+    "vtao_test_acc_12_single": (
+        "embedded 12-epoch proxy: accuracy after 12 epochs of one NATS-Bench training run, "
+        "not the paper's NB201 12-epoch validation accuracy"),
+    "valid_acc_12": "official NB201 12-epoch validation accuracy (the paper's reward)",
+    "valid_acc_200": "200-epoch validation accuracy of a randomly drawn seed",
+}
+
+_DATASET_NAMES = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100",
+                  "ImageNet16-120": "ImageNet16-120"}
+
+
+def table1(study: Study, reference: str = "ase", metric: str = "test_accuracy") -> pd.DataFrame:
+    """One row per (method label, dataset): ours, the paper's, and the paired comparison.
+
+    Args:
+        study: a loaded study.
+        reference: label every method is compared with on paired seeds (default ASE-NAS).
+        metric: the runs column summarised.
+
+    Returns:
+        Columns ``label, name, dataset, n, mean, std, paper_mean, paper_std, diff_mean,
+        ci_low, ci_high, p_value`` (diff = method - reference; empty for the reference
+        itself). ``attrs`` holds ``reward_column``, ``reward_columns``, ``reward_note``,
+        ``data_name``, ``data_sha256``, ``protocol``, ``budget_s``, ``seeds``,
+        ``master_seed``, ``reference``, ``metric``.
+    """
+    runs = study.runs
+    rows: list[dict[str, Any]] = []
+    ref = runs[runs["label"] == reference]
+    for label in study.labels:
+        for dataset in study.datasets:
+            mine = runs[(runs["label"] == label) & (runs["dataset"] == dataset)]
+            if mine.empty:
+                continue
+            values = mine[metric].to_numpy(dtype=np.float64)
+            paper = PAPER_TABLE1.get(label, {}).get(dataset)
+            row: dict[str, Any] = {
+                "label": label, "name": display_name(label), "dataset": dataset,
+                "n": int(values.size), "mean": float(values.mean()),
+                "std": float(values.std(ddof=1)) if values.size > 1 else float("nan"),
+                "paper_mean": paper[0] if paper else float("nan"),
+                "paper_std": paper[1] if paper else float("nan"),
+                "diff_mean": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"),
+                "p_value": float("nan")}
+            other = ref[ref["dataset"] == dataset]
+            if label != reference and not other.empty:
+                paired = mine[["seed", metric]].merge(other[["seed", metric]], on="seed",
+                                                      suffixes=("", "_ref"))
+                result = paired_comparison(paired[metric].to_numpy(),
+                                           paired[f"{metric}_ref"].to_numpy())
+                row.update(diff_mean=result.mean_diff, ci_low=result.ci_low,
+                           ci_high=result.ci_high, p_value=result.p_value)
+            rows.append(row)
+    table = pd.DataFrame(rows, columns=[
+        "label", "name", "dataset", "n", "mean", "std", "paper_mean", "paper_std",
+        "diff_mean", "ci_low", "ci_high", "p_value"])
+    config, meta = study.config, study.metadata
+    columns = dict(meta.get("reward_columns", {}))
+    unique = sorted(set(columns.values()))
+    data = config.get("data") or {}
+    table.attrs.update(
+        reward_columns=columns, reward_column=", ".join(unique) or "unknown",
+        reward_note="; ".join(REWARD_COLUMN_NOTES.get(c, c) for c in unique),
+        report_column=(config.get("protocol") or {}).get("report_column", metric),
+        data_name=data.get("name", config.get("backend", "?")),
+        data_sha256=data.get("sha256", ""), protocol=(config.get("protocol") or {}).get(
+            "name", "?"), cost_source=(config.get("protocol") or {}).get("cost_source", "?"),
+        budget_s=config.get("budget_s"), seeds=config.get("seeds"),
+        master_seed=config.get("master_seed"), reference=reference, metric=metric)
+    return table
+
+
+def _p(p: float) -> str:
+    if p != p:
+        return "–"
+    return f"{p:.1e}" if p < 1e-3 else f"{p:.3f}"
+
+
+def _cells(table: pd.DataFrame, latex: bool) -> tuple[list[str], list[list[str]], list[str],
+                                                      list[list[str]]]:
+    pm = r"$\pm$" if latex else "±"
+    dash = "--" if latex else "–"
+    datasets = list(dict.fromkeys(table["dataset"]))
+    labels = list(dict.fromkeys(table["label"]))
+    by = {(r.label, r.dataset): r for r in table.itertuples()}
+    head = ["Method"]
+    for d in datasets:
+        head += [_DATASET_NAMES.get(d, d), "paper"]
+    body, head2, body2 = [], ["Method"] + [_DATASET_NAMES.get(d, d) for d in datasets], []
+    for label in labels:
+        name = table.loc[table["label"] == label, "name"].iloc[0]
+        line, line2 = [name], [name]
+        for d in datasets:
+            r = by.get((label, d))
+            if r is None:
+                line += [dash, dash]
+                line2.append(dash)
+                continue
+            line.append(f"{r.mean:.2f} {pm} {r.std:.2f}" if r.std == r.std else f"{r.mean:.2f}")
+            line.append(f"{r.paper_mean:.2f} {pm} {r.paper_std:.2f}"
+                        if r.paper_mean == r.paper_mean else dash)
+            line2.append(dash if r.diff_mean != r.diff_mean else
+                         f"{r.diff_mean:+.2f} [{r.ci_low:+.2f}, {r.ci_high:+.2f}], "
+                         f"p = {_p(r.p_value)}")
+        body.append(line)
+        if label != table.attrs.get("reference"):
+            body2.append(line2)
+    return head, body, head2, body2
+
+
+def _notes(table: pd.DataFrame) -> list[str]:
+    a = table.attrs
+    sha = a.get("data_sha256", "")
+    budget = a.get("budget_s")
+    budget_text = f"{budget:,.0f} s" if isinstance(budget, (int, float)) else "?"
+    return [
+        f"Reward column: `{a.get('reward_column')}` ({a.get('reward_note')}).",
+        f"Reported: `{a.get('report_column')}` of the final architecture; protocol "
+        f"`{a.get('protocol')}` (cost source {a.get('cost_source')}), budget {budget_text} "
+        f"per run, {a.get('seeds')} paired seeds (master seed {a.get('master_seed')}).",
+        f"Data table: {a.get('data_name')} (sha256 {sha[:12]}).",
+    ]
+
+
+def to_markdown(table: pd.DataFrame) -> str:
+    """Table I and the paired comparison as GitHub markdown."""
+    head, body, head2, body2 = _cells(table, latex=False)
+    ref = display_name(table.attrs.get("reference", "ase"))
+    n = table["n"].max() if len(table) else 0
+
+    def grid(h: list[str], rows: list[list[str]]) -> list[str]:
+        out = ["| " + " | ".join(h) + " |", "|" + "|".join(["---"] * len(h)) + "|"]
+        return out + ["| " + " | ".join(r) + " |" for r in rows]
+
+    lines = [f"## Table I: test accuracy (%) on NAS-Bench-201, mean ± std over {n} runs", ""]
+    lines += grid(head, body)
+    if body2:
+        lines += ["", f"### Paired comparison with {ref}: mean difference (method − {ref}) "
+                  "[95% bootstrap CI], two-sided Wilcoxon signed-rank p-value", ""]
+        lines += grid(head2, body2)
+    lines += [""] + [f"- {note}" for note in _notes(table)]
+    return "\n".join(lines) + "\n"
+
+
+def to_latex(table: pd.DataFrame) -> str:
+    """Table I (booktabs) and the paired comparison as LaTeX tabulars."""
+    head, body, head2, body2 = _cells(table, latex=True)
+
+    def esc(text: str) -> str:
+        return text.replace("_", r"\_").replace("%", r"\%").replace("#", r"\#")
+
+    def tabular(h: list[str], rows: list[list[str]]) -> list[str]:
+        out = [r"\begin{tabular}{l" + "c" * (len(h) - 1) + "}", r"\toprule",
+               " & ".join(esc(x) for x in h) + r" \\", r"\midrule"]
+        out += [" & ".join(esc(x) for x in r) + r" \\" for r in rows]
+        return out + [r"\bottomrule", r"\end{tabular}"]
+
+    lines = tabular(head, body)
+    if body2:
+        lines += ["", "% paired difference vs reference [95% bootstrap CI], Wilcoxon p"]
+        lines += tabular(head2, body2)
+    lines += [""] + ["% " + note.replace("`", "") for note in _notes(table)]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,124 @@
+"""``asebench run``: the multi-seed study (Table I by default), then its table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from asebench.cli._options import table_option
+from asebench.errors import AsebenchError
+
+__all__ = ["run", "parse_settings"]
+
+
+def parse_settings(items: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """``("ase.K=6", "ase+.M=3")`` -> ``{"ase": {"K": 6}, "ase+": {"M": 3}}``."""
+    from asebench.study import parse_value
+
+    out: dict[str, dict[str, Any]] = {}
+    for item in items:
+        target, sep, value = item.partition("=")
+        method, dot, key = target.strip().rpartition(".")
+        if not sep or not dot or not method or not key:
+            raise AsebenchError(f"malformed --set {item!r}: expected METHOD.KEY=VALUE")
+        out.setdefault(method, {})[key] = parse_value(value)
+    return out
+
+
+def _split(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    return tuple(x.strip() for x in text.split(",") if x.strip())
+
+
+@click.command()
+@click.option("--methods", default=None,
+              help="Comma-separated methods, NAME or NAME[KEY=VALUE,...] "
+                   "[default: ase,ase+,random,reinforce,evolution,local].")
+@click.option("--datasets", default=None,
+              help="Comma-separated datasets [default: cifar10,cifar100,ImageNet16-120].")
+@click.option("--seeds", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Paired runs per method and dataset.")
+@click.option("--protocol", default="paper", show_default=True, help="Evaluation protocol.")
+@click.option("--protocol-opt", "protocol_opts", multiple=True, metavar="KEY=VALUE",
+              help="Change a protocol field (e.g. cost_source=own); repeatable.")
+@click.option("--budget", type=float, default=None,
+              help="Simulated seconds per run [default: the protocol's].")
+@click.option("--set", "settings", multiple=True, metavar="METHOD.KEY=VALUE",
+              help="A method option (e.g. ase.K=6); repeatable.")
+@click.option("--master-seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="studies/table1",
+              show_default=True, help="Study directory.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Parallel workers [default: all cores].")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True)
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="dask scheduler address (default with --executor dask: a LocalCluster).")
+@click.option("--resume", is_flag=True, help="Continue the study in --out, skipping done runs.")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=25, show_default=True,
+              help="Runs per task (part of the study's identity).")
+@click.option("--backend", default="tabular", show_default=True, help="Backend name.")
+@click.option("--backend-opt", "backend_opts", multiple=True, metavar="KEY=VALUE",
+              help="Option passed to the backend factory; repeatable.")
+@table_option
+@click.option("--table-out", type=click.Path(dir_okay=False), default=None,
+              help="Also write Table I (markdown) to this file.")
+@click.option("--reference", default=None,
+              help="Label the table compares every method with [default: ase if run].")
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def run(methods: str | None, datasets: str | None, seeds: int, protocol: str,
+        protocol_opts: tuple[str, ...], budget: float | None, settings: tuple[str, ...],
+        master_seed: int, out_dir: str, workers: int | None, executor: str,
+        scheduler: str | None, resume: bool, chunk_size: int, backend: str,
+        backend_opts: tuple[str, ...], data: str | None, table_out: str | None,
+        reference: str | None, progress: bool) -> None:
+    """Run every method on every dataset for SEEDS paired seeds; store and tabulate."""
+    from asebench.analysis import load, table1, to_markdown
+    from asebench.study import (
+        DEFAULT_LABELS,
+        StudySpec,
+        atomic_write_text,
+        parse_assignments,
+        parse_methods,
+        run_study,
+    )
+    from asebench.tables import DATASETS
+
+    if scheduler is not None and executor != "dask":
+        raise AsebenchError("--scheduler needs --executor dask")
+    method_specs = parse_methods(_split(methods) or DEFAULT_LABELS, parse_settings(settings))
+    spec = StudySpec(
+        methods=method_specs, datasets=_split(datasets) or DATASETS, seeds=seeds,
+        protocol=protocol, budget_s=budget, master_seed=master_seed,
+        protocol_options=parse_assignments(protocol_opts, "--protocol-opt"),
+        backend=backend, backend_options=parse_assignments(backend_opts, "--backend-opt"),
+        data=data, chunk_size=chunk_size)
+    labels = [m.label for m in spec.method_specs]
+    if reference is not None and reference not in labels:
+        raise AsebenchError(f"--reference {reference!r} is not one of {', '.join(labels)}")
+    if table_out is not None:
+        _check_writable_file(table_out)
+    path = run_study(spec, out_dir, workers=workers, executor=executor, scheduler=scheduler,
+                     resume=resume, progress=progress)
+    reference = reference or ("ase" if "ase" in labels else labels[0])
+    text = to_markdown(table1(load(path), reference=reference))
+    if table_out is not None:
+        atomic_write_text(table_out, text)
+    click.echo(text)
+    click.echo(f"study directory: {path}")
+    if table_out is not None:
+        click.echo(f"table written to: {table_out}")
+
+
+def _check_writable_file(path: str) -> None:
+    import os
+    from pathlib import Path
+
+    folder = Path(path).resolve().parent
+    probe = folder
+    while not probe.exists():
+        probe = probe.parent
+    if not os.access(probe, os.W_OK):
+        raise AsebenchError(f"cannot write --table-out {path}: {probe} is not writable")

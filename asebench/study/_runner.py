@@ -1,0 +1,183 @@
+"""``run_study``: plan the chunks, run them on an executor, store results as they land."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from asebench.backends import TabularBackend, get_protocol
+from asebench.errors import AsebenchError
+from asebench.study._execute import RunContext, execute_chunk, make_searcher
+from asebench.study._executors import default_workers, make_executor
+from asebench.study._metadata import command_line, git_revision, package_versions
+from asebench.study._plan import Chunk, plan_cells, plan_chunks
+from asebench.study._progress import Progress
+from asebench.study._spec import StudySpec
+from asebench.study._store import StudyStore
+
+__all__ = ["run_study", "resolve_config"]
+
+
+def _table_info(spec: StudySpec) -> dict[str, Any] | None:
+    if spec.backend != "tabular":
+        return None
+    from asebench.tables import default_table
+
+    table = default_table(spec.data)
+    for dataset in spec.datasets:
+        table.check_dataset(dataset)
+    return {"name": table.meta.name, "path": str(Path(table.path).resolve()),
+            "sha256": table.sha256}
+
+
+def resolve_config(spec: StudySpec) -> dict[str, Any]:
+    """The study's fully resolved configuration (what ``--resume`` must match).
+
+    Raises:
+        AsebenchError: unknown protocol, dataset or method, or bad method options.
+    """
+    protocol = get_protocol(spec.protocol, **spec.protocol_options)
+    table = _table_info(spec)
+    for method in spec.method_specs:
+        make_searcher(method.name, method.options)
+    config = {
+        "methods": [m.to_dict() for m in spec.method_specs],
+        "datasets": list(spec.datasets),
+        "seeds": spec.seeds,
+        "master_seed": spec.master_seed,
+        "protocol": dataclasses.asdict(protocol),
+        "budget_s": float(spec.budget_s if spec.budget_s is not None else protocol.budget_s),
+        "backend": spec.backend,
+        "backend_options": dict(spec.backend_options),
+        "data": table,
+        "chunk_size": spec.chunk_size,
+    }
+    return json.loads(json.dumps(config, default=str))
+
+
+def _reward_columns(spec: StudySpec, config: Mapping[str, Any]) -> dict[str, str]:
+    if spec.backend != "tabular":
+        return {}
+    from asebench.tables import default_table
+
+    protocol = get_protocol(spec.protocol, **spec.protocol_options)
+    return {d: TabularBackend(d, protocol, default_table(spec.data)).reward_column
+            for d in spec.datasets}
+
+
+def _centers_of(runs: Any, label: str) -> dict[int, list[list[int]]]:
+    if "info_final_centers" not in runs.column_names:
+        raise AsebenchError(
+            f"method {label!r} reported no final_centers; its transfer variant cannot run")
+    seeds = runs.column("seed").to_pylist()
+    centers = runs.column("info_final_centers").to_pylist()
+    return {s: json.loads(c) for s, c in zip(seeds, centers)}
+
+
+def run_study(spec: StudySpec, out_dir: str | os.PathLike[str], *, workers: int | None = None,
+              executor: str = "local", scheduler: Any = None, resume: bool = False,
+              progress: bool = True) -> Path:
+    """Run every (method, dataset, seed) of ``spec`` and store the results in ``out_dir``.
+
+    Chunks (one method x dataset x block of seeds) run in parallel; each finished chunk is
+    written at once, so a killed study loses only the chunks in flight and ``resume=True``
+    skips the finished ones. Results do not depend on workers or executor.
+
+    Args:
+        spec: the study.
+        out_dir: the study directory (created; must be writable).
+        workers: parallel workers (default: all cores; 1 runs in this process).
+        executor: ``local`` (process pool) or ``dask``.
+        scheduler: dask scheduler address or ``distributed.Client`` (default: a LocalCluster).
+        resume: continue a study already in ``out_dir`` (same configuration).
+        progress: report progress on stderr.
+
+    Returns:
+        The study directory.
+    """
+    if not isinstance(spec, StudySpec):
+        raise AsebenchError("run_study needs a StudySpec")
+    config = resolve_config(spec)
+    store = StudyStore(out_dir)
+    done = store.prepare(config, resume)
+    metadata: dict[str, Any] = {
+        "study": config,
+        "reward_columns": _reward_columns(spec, config),
+        "versions": package_versions(),
+        "git": git_revision(),
+        "command": command_line(),
+        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "execution": {"executor": executor, "workers": workers or default_workers(),
+                      "scheduler": scheduler if isinstance(scheduler, str) else None},
+        "status": "running",
+    }
+    old = store.read_metadata()
+    if old is not None:
+        metadata["history"] = old.get("history", []) + [
+            {k: old.get(k) for k in ("started", "finished", "status", "execution")}]
+    store.write_metadata(metadata)
+
+    chunks = plan_chunks(spec)
+    context = RunContext(spec.backend, spec.protocol, config["budget_s"], spec.master_seed,
+                         spec.data, dict(spec.protocol_options), dict(spec.backend_options))
+    tic = time.perf_counter()
+    _run_chunks(chunks, done, context, store, spec, executor, workers, scheduler, progress)
+    store.consolidate(c.key for c in chunks)
+    metadata.update(status="complete", wall_seconds=round(time.perf_counter() - tic, 3),
+                    finished=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    store.write_metadata(metadata)
+    return store.root
+
+
+def _run_chunks(chunks: Sequence[Chunk], done: set[str], context: RunContext,
+                store: StudyStore, spec: StudySpec, executor_kind: str, workers: int | None,
+                scheduler: Any, progress: bool) -> None:
+    cells = {(c.label, c.dataset): c for c in plan_cells(spec)}
+    source_of: dict[str, str] = {}
+    for chunk in chunks:
+        cell = chunk.cell
+        if cell.source is not None:
+            assert cell.method.transfer is not None
+            source = cells[(cell.source, cell.method.transfer)]
+            source_of[chunk.key] = Chunk(source, chunk.start, chunk.stop).key
+    centers: dict[str, dict[int, list[list[int]]]] = {}
+    for key in set(source_of.values()) & done:
+        centers[key] = _centers_of(store.read_shard(key), key)
+    todo = [c for c in chunks if c.key not in done]
+    bar = Progress(sum(len(c) for c in chunks), sum(len(c) for c in chunks if c.key in done),
+                   enabled=progress)
+    if not todo:
+        bar.close()
+        return
+    pool = make_executor(executor_kind, workers, scheduler, spec.data)
+    waiting = {c.key: c for c in todo if c.key in source_of and source_of[c.key] not in done}
+    running: dict[Any, Chunk] = {}
+
+    def submit(chunk: Chunk) -> None:
+        given = centers[source_of[chunk.key]] if chunk.key in source_of else None
+        running[pool.submit(execute_chunk, context, chunk, given)] = chunk
+
+    try:
+        for chunk in todo:
+            if chunk.key not in waiting:
+                submit(chunk)
+        while running:
+            for future in pool.wait_first(running):
+                chunk = running.pop(future)
+                result = future.result()
+                store.write_chunk(result.key, result.runs, result.traces)
+                bar.update(len(chunk))
+                dependants = [c for c in waiting.values() if source_of[c.key] == chunk.key]
+                if dependants:
+                    centers[chunk.key] = _centers_of(result.runs, chunk.cell.label)
+                    for dependant in dependants:
+                        del waiting[dependant.key]
+                        submit(dependant)
+    finally:
+        bar.close()
+        pool.close()

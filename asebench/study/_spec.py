@@ -1,0 +1,241 @@
+"""What a study runs: methods (with options and display labels), datasets, seeds, protocol."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+from asebench.errors import AsebenchError
+from asebench.tables import DATASETS
+
+__all__ = [
+    "MethodSpec",
+    "StudySpec",
+    "DEFAULT_LABELS",
+    "TRANSFER_SOURCE",
+    "parse_methods",
+    "parse_assignments",
+    "parse_value",
+]
+
+DEFAULT_LABELS: tuple[str, ...] = ("ase", "ase+", "random", "reinforce", "evolution", "local")
+"""The Table-I method set (ASE-NAS, ASE-NAS+, and the baselines)."""
+
+TRANSFER_SOURCE = "cifar10"
+"""Dataset whose ``ase`` runs seed ``ase+`` (CIFAR-10 -> CIFAR-100 / ImageNet16-120)."""
+
+_METHOD = re.compile(r"^([A-Za-z0-9_\-]+\+?)(?:\[(.*)\])?$")
+
+
+def parse_value(text: str) -> Any:
+    """A command-line value: JSON or Python literal when it parses, else the plain string."""
+    text = text.strip()
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered in ("none", "null"):
+        return None
+    for parse in (json.loads, ast.literal_eval):
+        try:
+            return parse(text)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            continue
+    return text
+
+
+def parse_assignments(items: Iterable[str], what: str) -> dict[str, Any]:
+    """``["a=1", "b=x"]`` -> ``{"a": 1, "b": "x"}``; a malformed item is a one-line error."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise AsebenchError(f"malformed {what} {item!r}: expected KEY=VALUE")
+        out[key] = parse_value(value)
+    return out
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """One method + options combination of a study.
+
+    Attributes:
+        name: registered search method (``ase``, ``random``, ...).
+        options: keyword options for the method's factory.
+        label: unique display name (``ase``, ``ase+``, ``ase[K=6]``, ...).
+        transfer: for ASE-NAS+, the dataset whose ``ase`` runs give the initial centers
+            (run i uses the ``final_centers`` of run i there); None otherwise.
+    """
+
+    name: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+    label: str = ""
+    transfer: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "options", dict(self.options))
+        if not self.label:
+            object.__setattr__(self, "label", _default_label(self.name, self.options,
+                                                             self.transfer))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "label": self.label, "options": dict(self.options),
+                "transfer": self.transfer}
+
+
+def _default_label(name: str, options: Mapping[str, Any], transfer: str | None) -> str:
+    base = name + ("+" if transfer else "")
+    if not options:
+        return base
+    inner = ",".join(f"{k}={_short(v)}" for k, v in sorted(options.items()))
+    return f"{base}[{inner}]"
+
+
+def _short(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def parse_methods(text: str | Sequence[str] | None,
+                  settings: Mapping[str, Mapping[str, Any]] | None = None
+                  ) -> tuple[MethodSpec, ...]:
+    """Method specs from ``"ase,ase+,random,ase[K=6]"`` plus ``--set`` options.
+
+    ``settings`` maps a label or a method name to options (``{"ase": {"K": 6}}``): options
+    given for a method name apply to every entry of that method (``ase`` options also reach
+    ``ase+``, whose centers must match), options for a label only to that entry; options in
+    brackets win. ``ase+`` is ``ase`` started from the CIFAR-10 ``ase`` runs' final centers.
+    """
+    if text is None:
+        items: list[str] = list(DEFAULT_LABELS)
+    elif isinstance(text, str):
+        items = _split_top_level(text)
+    else:
+        items = [s for t in text for s in _split_top_level(t)]
+    if not items:
+        raise AsebenchError("no methods given")
+    settings = settings or {}
+    specs: list[MethodSpec] = []
+    for item in items:
+        match = _METHOD.match(item.strip())
+        if not match:
+            raise AsebenchError(f"malformed method {item!r}: expected NAME or NAME[KEY=VALUE,...]")
+        written, bracket = match.group(1), match.group(2)
+        transfer = TRANSFER_SOURCE if written.endswith("+") else None
+        name = written.rstrip("+")
+        inline = parse_assignments(_split_top_level(bracket), "method option") if bracket else {}
+        options = {**settings.get(name, {}), **settings.get(written, {})}
+        label = item.strip() if inline else written
+        options.update(inline)
+        specs.append(MethodSpec(name, options, label, transfer))
+    labels = [s.label for s in specs]
+    duplicates = sorted({x for x in labels if labels.count(x) > 1})
+    if duplicates:
+        raise AsebenchError(f"method label(s) given twice: {', '.join(duplicates)}")
+    known = {s.name for s in specs} | {s.label for s in specs} | {
+        s.name + "+" for s in specs if s.transfer}
+    unused = sorted(set(settings) - known)
+    if unused:
+        raise AsebenchError(
+            f"--set names method(s) not in the study: {', '.join(unused)}; "
+            f"methods are {', '.join(labels)}")
+    return tuple(specs)
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split on commas outside brackets (``"ase[K=6,M=3],random"`` -> 2 items)."""
+    parts, depth, current = [], 0, []
+    for char in text:
+        if char in "[(":
+            depth += 1
+        elif char in "])":
+            depth -= 1
+        if char == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return [p.strip() for p in parts if p.strip()]
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """A whole study: every (method, dataset, seed) run, and how runs are evaluated.
+
+    Attributes:
+        methods: method specs or plain names (``"ase+"`` is understood).
+        datasets: dataset names.
+        seeds: number of runs per method and dataset; run i uses child i of
+            ``SeedSequence(master_seed)`` for every method and dataset (paired).
+        protocol: evaluation protocol name (``paper``, ``valid200``).
+        budget_s: simulated seconds per run; None = the protocol's default.
+        master_seed: root of all randomness.
+        options: extra per-method options (``{"ase": {"K": 6}}``), applied as in
+            :func:`parse_methods` when ``methods`` holds names.
+        protocol_options: field changes of the protocol (``{"cost_source": "own"}``).
+        backend: backend name (``tabular`` by default).
+        backend_options: keyword options of the backend factory.
+        data: benchmark table file; None = embedded (or ``$ASEBENCH_DATA``).
+        chunk_size: runs per task (one method x dataset x a block of seeds); part of the
+            spec because a searcher may batch the runs of one task.
+    """
+
+    methods: tuple[MethodSpec | str, ...] = DEFAULT_LABELS
+    datasets: tuple[str, ...] = DATASETS
+    seeds: int = 500
+    protocol: str = "paper"
+    budget_s: float | None = None
+    master_seed: int = 0
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    protocol_options: Mapping[str, Any] = field(default_factory=dict)
+    backend: str = "tabular"
+    backend_options: Mapping[str, Any] = field(default_factory=dict)
+    data: str | None = None
+    chunk_size: int = 25
+
+    def __post_init__(self) -> None:
+        names = [m for m in self.methods if isinstance(m, str)]
+        specs = [m for m in self.methods if isinstance(m, MethodSpec)]
+        if names and specs:
+            raise AsebenchError("give methods either all as names or all as MethodSpec")
+        if isinstance(self.methods, str):
+            resolved = parse_methods(self.methods, self.options)
+        elif names:
+            resolved = parse_methods(names, self.options)
+        else:
+            resolved = tuple(specs)
+            labels = [s.label for s in resolved]
+            if len(set(labels)) != len(labels):
+                raise AsebenchError(f"method labels must be unique: {', '.join(labels)}")
+        object.__setattr__(self, "methods", resolved)
+        datasets = tuple(self.datasets) if not isinstance(self.datasets, str) else (
+            tuple(d.strip() for d in self.datasets.split(",") if d.strip()))
+        if not datasets:
+            raise AsebenchError("no datasets given")
+        if len(set(datasets)) != len(datasets):
+            raise AsebenchError(f"dataset given twice in {', '.join(datasets)}")
+        object.__setattr__(self, "datasets", datasets)
+        if isinstance(self.seeds, bool) or not isinstance(self.seeds, int) or self.seeds < 1:
+            raise AsebenchError(f"seeds must be a positive integer, got {self.seeds!r}")
+        if self.budget_s is not None and not float(self.budget_s) > 0:
+            raise AsebenchError(f"budget must be > 0 seconds, got {self.budget_s}")
+        if isinstance(self.master_seed, bool) or not isinstance(self.master_seed, int) \
+                or self.master_seed < 0:
+            raise AsebenchError(f"master seed must be an integer >= 0, got {self.master_seed!r}")
+        if not isinstance(self.chunk_size, int) or self.chunk_size < 1:
+            raise AsebenchError(f"chunk size must be a positive integer, got {self.chunk_size!r}")
+        for name in ("options", "protocol_options", "backend_options"):
+            object.__setattr__(self, name, dict(getattr(self, name)))
+
+    @property
+    def method_specs(self) -> tuple[MethodSpec, ...]:
+        return self.methods  # type: ignore[return-value]
+
+    def method(self, label: str) -> MethodSpec:
+        for spec in self.method_specs:
+            if spec.label == label:
+                return spec
+        raise AsebenchError(f"no method labelled {label!r} in the study")

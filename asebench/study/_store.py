@@ -1,0 +1,135 @@
+"""The study directory: parquet shards written atomically, metadata, and resume.
+
+Layout of ``<out>``::
+
+    metadata.json          resolved config, versions, data checksum, git revision, status
+    traces/<chunk>.parquet one row per query, one file per chunk (final)
+    shards/<chunk>.parquet one row per run, one file per chunk (a chunk is done when it exists)
+    runs/runs.parquet      all runs in study order, rebuilt from the shards at the end
+
+``pandas.read_parquet(<out>/runs)`` and ``pandas.read_parquet(<out>/traces)`` read them.
+Files are written under a dot-name (ignored by parquet readers) and renamed into place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from asebench.errors import AsebenchError
+
+__all__ = ["StudyStore", "atomic_write_text"]
+
+METADATA = "metadata.json"
+
+
+def _atomic(path: Path, write: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` through a temp file in the same folder and a rename."""
+    def write(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+
+    _atomic(Path(path), write)
+
+
+class StudyStore:
+    """Reads and writes one study directory."""
+
+    def __init__(self, out: str | os.PathLike[str]) -> None:
+        self.root = Path(out)
+        self.runs_dir = self.root / "runs"
+        self.traces_dir = self.root / "traces"
+        self.shards_dir = self.root / "shards"
+
+    # -- set-up -------------------------------------------------------------------------
+    def prepare(self, config: Mapping[str, Any], resume: bool) -> set[str]:
+        """Check ``out`` is writable and fits this study; return the finished chunk keys.
+
+        Raises:
+            AsebenchError: unwritable directory, a different study there, or an existing
+                study without ``resume``.
+        """
+        root = self.root
+        if root.exists() and not root.is_dir():
+            raise AsebenchError(f"--out {root} exists and is not a directory")
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            fd, probe = tempfile.mkstemp(dir=root, prefix=".write-probe.")
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            raise AsebenchError(f"cannot write to --out {root}: {exc.strerror or exc}") from None
+        old = self.read_metadata()
+        done = self.finished_keys()
+        if old is None and not done:
+            return set()
+        if not resume:
+            raise AsebenchError(
+                f"--out {root} already holds a study; pass --resume to continue it "
+                "or choose another directory")
+        if old is not None and old.get("study") != json.loads(json.dumps(config)):
+            raise AsebenchError(
+                f"--out {root} holds a different study (its metadata.json differs); "
+                "use another directory to run this one")
+        return done
+
+    def finished_keys(self) -> set[str]:
+        if not self.shards_dir.is_dir():
+            return set()
+        return {p.stem for p in self.shards_dir.glob("*.parquet")
+                if (self.traces_dir / p.name).exists()}
+
+    # -- metadata -----------------------------------------------------------------------
+    def read_metadata(self) -> dict[str, Any] | None:
+        path = self.root / METADATA
+        if not path.exists():
+            return None
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise AsebenchError(f"cannot read {path}: {exc}") from None
+
+    def write_metadata(self, metadata: Mapping[str, Any]) -> None:
+        atomic_write_text(self.root / METADATA, json.dumps(metadata, indent=2, sort_keys=True))
+
+    # -- shards -------------------------------------------------------------------------
+    def write_chunk(self, key: str, runs: pa.Table, traces: pa.Table) -> None:
+        """Store one finished chunk: its traces first, then its runs (the done marker)."""
+        _atomic(self.traces_dir / f"{key}.parquet", lambda tmp: pq.write_table(traces, tmp))
+        _atomic(self.shards_dir / f"{key}.parquet", lambda tmp: pq.write_table(runs, tmp))
+
+    def read_shard(self, key: str) -> pa.Table:
+        return pq.read_table(self.shards_dir / f"{key}.parquet")
+
+    def consolidate(self, keys: Iterable[str]) -> Path:
+        """Write ``runs/runs.parquet``: every shard in ``keys`` order, columns unified."""
+        import pandas as pd
+
+        frames = [pq.read_table(self.shards_dir / f"{k}.parquet").to_pandas() for k in keys]
+        runs = pd.concat(frames, ignore_index=True, sort=False) if frames else pd.DataFrame()
+        table = pa.Table.from_pandas(runs, preserve_index=False)
+        path = self.runs_dir / "runs.parquet"
+        for stale in self.runs_dir.glob("*.parquet") if self.runs_dir.is_dir() else ():
+            if stale != path:
+                stale.unlink()
+        _atomic(path, lambda tmp: pq.write_table(table, tmp))
+        return path
