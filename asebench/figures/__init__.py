@@ -1,0 +1,69 @@
+"""The paper's figures: statistics from DataFrames, plots, captions and the report writer.
+
+Plot functions take DataFrames and return matplotlib Figures; they never read files.
+:func:`make_figures` runs the studies it needs and writes everything into ``reports/``.
+"""
+
+from __future__ import annotations
+
+from asebench.figures._anytime import anytime_curves, caption_anytime, plot_anytime
+from asebench.figures._distance import (
+    PAPER_FIG6,
+    distance_accuracy_table,
+    pairwise_distance_stats,
+)
+from asebench.figures._fig6 import caption_distance, plot_distance
+from asebench.figures._fig7 import (
+    FIG7_LABELS,
+    caption_subspace_update,
+    plot_subspace_update,
+    subspace_update_summary,
+)
+from asebench.figures._fig8 import (
+    FIG8_PANELS,
+    best_so_far_by_step,
+    caption_ablation_curves,
+    plot_ablation_curves,
+    subspaces_explored,
+)
+from asebench.figures._fig9 import caption_sweeps, plot_sweeps, sweep_summary
+from asebench.figures._report import ReportEntry, atomic_write, write_figure, write_readme
+from asebench.figures._stats import Comparison, compare, summarize
+from asebench.figures._style import METHOD_STYLES, color_for, display_name, paper_style
+from asebench.figures._synthetic import SyntheticArm, synthetic_study
+
+__all__ = [
+    "Comparison",
+    "FIG7_LABELS",
+    "FIG8_PANELS",
+    "METHOD_STYLES",
+    "PAPER_FIG6",
+    "ReportEntry",
+    "SyntheticArm",
+    "anytime_curves",
+    "atomic_write",
+    "best_so_far_by_step",
+    "caption_ablation_curves",
+    "caption_anytime",
+    "caption_distance",
+    "caption_subspace_update",
+    "caption_sweeps",
+    "color_for",
+    "compare",
+    "display_name",
+    "distance_accuracy_table",
+    "pairwise_distance_stats",
+    "paper_style",
+    "plot_ablation_curves",
+    "plot_anytime",
+    "plot_distance",
+    "plot_subspace_update",
+    "plot_sweeps",
+    "subspace_update_summary",
+    "subspaces_explored",
+    "summarize",
+    "sweep_summary",
+    "synthetic_study",
+    "write_figure",
+    "write_readme",
+]

@@ -1,0 +1,69 @@
+"""Small statistics shared by the figure families: summaries and one-sided comparisons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats as _sps
+
+__all__ = ["Comparison", "compare", "summarize"]
+
+SUMMARY_COLUMNS = ["mean", "std", "n"]
+
+
+def summarize(frame: pd.DataFrame, by: Sequence[str], value: str) -> pd.DataFrame:
+    """Mean, sample std (0 for a single value) and count of ``value`` per group of ``by``."""
+    grouped = frame.groupby(list(by), sort=False, observed=True)[value]
+    out = grouped.agg(mean="mean", std="std", n="count").reset_index()
+    out["std"] = out["std"].fillna(0.0)
+    return out
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Is ``a`` larger than ``b``? Means, and a one-sided test's p-value.
+
+    The test is the Wilcoxon signed-rank test when both samples come from the same seeds
+    (paired), otherwise the Mann-Whitney U test; ``p`` is NaN when a test is impossible
+    (fewer than two values, or all differences zero).
+    """
+
+    mean_a: float
+    mean_b: float
+    p: float
+    paired: bool
+
+    @property
+    def higher(self) -> bool:
+        return self.mean_a > self.mean_b
+
+    def verdict(self, alpha: float = 0.05) -> str:
+        """``"higher"`` / ``"lower"`` / ``"equal"``, with "(n.s.)" when not significant."""
+        if self.mean_a == self.mean_b:
+            return "equal"
+        word = "higher" if self.higher else "lower"
+        p_lower = self.p if self.higher else (1.0 - self.p if np.isfinite(self.p) else self.p)
+        return word if np.isfinite(p_lower) and p_lower < alpha else f"{word} (n.s.)"
+
+
+def compare(a: pd.DataFrame, b: pd.DataFrame, value: str, key: str = "seed") -> Comparison:
+    """Compare ``a[value]`` with ``b[value]``, pairing rows on ``key`` when both have it."""
+    mean_a, mean_b = float(a[value].mean()), float(b[value].mean())
+    paired = key in a.columns and key in b.columns
+    if paired:
+        joined = a[[key, value]].merge(b[[key, value]], on=key, suffixes=("_a", "_b"))
+        paired = len(joined) >= 2 and len(joined) == len(a) == len(b)
+    p = float("nan")
+    try:
+        if paired:
+            diff = joined[f"{value}_a"].to_numpy() - joined[f"{value}_b"].to_numpy()
+            if np.any(diff != 0):
+                p = float(_sps.wilcoxon(diff, alternative="greater").pvalue)
+        elif len(a) >= 2 and len(b) >= 2:
+            p = float(_sps.mannwhitneyu(a[value], b[value], alternative="greater").pvalue)
+    except ValueError:
+        p = float("nan")
+    return Comparison(mean_a, mean_b, p, paired)
