@@ -13,12 +13,28 @@ from __future__ import annotations
 from asebench._registry import Registry
 from asebench.search._options import options_factory
 from asebench.search._protocol import BatchSearcher, Searcher
+from asebench.search._ase import ASESearch
+from asebench.search._baselines import LocalSearch, RegularizedEvolution, Reinforce
 from asebench.search._random import RandomSearch
+from asebench.search._subspace_random import RandomInSubspace
 
-__all__ = ["BatchSearcher", "RandomSearch", "Searcher", "get", "methods"]
+__all__ = [
+    "ASESearch",
+    "BatchSearcher",
+    "LocalSearch",
+    "RandomInSubspace",
+    "RandomSearch",
+    "RegularizedEvolution",
+    "Reinforce",
+    "Searcher",
+    "get",
+    "methods",
+]
 
 methods: Registry[Searcher] = Registry("method")
-methods.add(RandomSearch.name, options_factory(RandomSearch))
+for _cls in (ASESearch, RandomSearch, Reinforce, RegularizedEvolution, LocalSearch,
+             RandomInSubspace):
+    methods.add(_cls.name, options_factory(_cls))
 
 
 def get(name: str, /, **options: object) -> Searcher:

@@ -1,0 +1,258 @@
+"""ASE-NAS (paper Sec. III, Alg. 1): evoke a subspace, edit its center, update the graph.
+
+Each step samples (subspace alpha, M edits) from the joint policy, queries
+``beta = alpha (+) edits`` through the BudgetedEvaluator, rewards the policy with
+``R = reward(beta) - reward(alpha)`` (REINFORCE, moving-average baseline, entropy bonus, Adam)
+and lets beta replace alpha when ``reward(beta) > reward(alpha)``. ``run_batch`` runs many
+seeds as one batched numpy model; ``run`` is ``run_batch`` with one seed, so both give the
+same trace for the same generator state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar, Sequence
+
+import numpy as np
+
+from asebench.backends import Backend, BudgetedEvaluator
+from asebench.errors import AsebenchError, BudgetExhausted
+from asebench.records import Arch, Budget, Trace
+from asebench.search._controller import Adam, Controller
+from asebench.search._graph import SubspaceGraph, adjacency, reward_feature
+from asebench.search._options import check_choice, check_float, check_int
+
+__all__ = ["ASESearch"]
+
+REWARDS = ("improvement", "absolute")
+_MAX_POSITIONS = 64  # option M is re-checked against the real space at run time
+
+
+@dataclass(frozen=True)
+class ASESearch:
+    """ASE-NAS; defaults are the paper's NB201 settings (IV-A).
+
+    Args:
+        K: number of candidate subspaces (graph nodes).
+        M: local search distance (edits per step), 1..L.
+        lr: Adam learning rate.
+        entropy_weight: weight of the entropy bonus.
+        baseline_decay: moving-average decay of the reward baseline (not given in the paper;
+            0.9 as NB201's REINFORCE).
+        hidden: width of the GNN and LSTM; embed: width of one (position, choice) vector.
+        init_scale: parameters start uniform in [-init_scale, init_scale].
+        update: False freezes the K initial subspaces (ablation, paper V-B).
+        reward: ``improvement`` (paper) or ``absolute`` (R = reward(beta); ablation V-C).
+        graph: False replaces the GNN by two dense layers per node (ablation V-D).
+        center_drift: ablation of a public implementation's in-place edit: a rejected beta
+            still becomes the node's center while the node keeps the old reward.
+        max_iterations: optional cap on controller steps besides the budget.
+        initial_centers: exactly K archs to start from (ASE-NAS+); default: K random archs.
+        constraint: optional ``(metric, max_value)``: beta replaces a center only if
+            ``evaluation.metrics[metric] <= max_value`` (the backend must report it).
+
+    Trace.info: ``final_centers`` (K archs as lists, node order), ``final_center_rewards``,
+    ``subspaces_explored`` (distinct archs that ever were a center, initial ones included),
+    ``iterations`` (controller steps), ``replacements``, ``noop_steps`` (beta == alpha),
+    ``last_evoked_center`` (alpha of the last completed step; the best center if none).
+    The answer is the best center by its node's reward.
+    """
+
+    name: ClassVar[str] = "ase"
+
+    K: int = 4
+    M: int = 4
+    lr: float = 1e-2
+    entropy_weight: float = 7.5e-4
+    baseline_decay: float = 0.9
+    hidden: int = 64
+    embed: int = 16
+    init_scale: float = 0.1
+    update: bool = True
+    reward: str = "improvement"
+    graph: bool = True
+    center_drift: bool = False
+    max_iterations: int | None = None
+    initial_centers: tuple[Arch, ...] | None = field(default=None)
+    constraint: tuple[str, float] | None = None
+
+    def __post_init__(self) -> None:
+        m = self.name
+        check_int(m, "K", self.K, 1)
+        check_int(m, "M", self.M, 1, _MAX_POSITIONS)
+        check_float(m, "lr", self.lr, 0.0, low_open=True)
+        check_float(m, "entropy_weight", self.entropy_weight, 0.0)
+        check_float(m, "baseline_decay", self.baseline_decay, 0.0, 1.0, high_open=True)
+        check_int(m, "hidden", self.hidden, 1)
+        check_int(m, "embed", self.embed, 1)
+        check_float(m, "init_scale", self.init_scale, 0.0, low_open=True)
+        check_choice(m, "reward", self.reward, REWARDS)
+        for flag in ("update", "graph", "center_drift"):
+            check_choice(m, flag, getattr(self, flag), (True, False))
+        check_int(m, "max_iterations", self.max_iterations, 1, allow_none=True)
+        if self.initial_centers is not None:
+            try:
+                centers = tuple(tuple(int(c) for c in arch) for arch in self.initial_centers)
+            except (TypeError, ValueError):
+                raise AsebenchError(f"{m}: initial_centers must be a list of archs") from None
+            if len(centers) != self.K:
+                raise AsebenchError(
+                    f"{m}: initial_centers needs exactly K={self.K} archs, got {len(centers)}")
+            object.__setattr__(self, "initial_centers", centers)
+        if self.constraint is not None:
+            if (not isinstance(self.constraint, (tuple, list)) or len(self.constraint) != 2
+                    or not isinstance(self.constraint[0], str)):
+                raise AsebenchError(f"{m}: constraint must be (metric name, max value)")
+            check_float(m, "constraint value", self.constraint[1])
+            object.__setattr__(self, "constraint",
+                               (self.constraint[0], float(self.constraint[1])))
+
+    def controller(self, sizes: Sequence[int]) -> Controller:
+        """The policy network for a space with ``sizes`` choices per position."""
+        return Controller(sizes, self.K, self.M, self.hidden, self.embed, self.graph)
+
+    def _check_space(self, backend: Backend) -> tuple[int, ...]:
+        space = backend.space
+        L = space.num_positions
+        if self.M > L:
+            raise AsebenchError(f"{self.name}: option M must be in 1..{L}, got {self.M}")
+        if self.initial_centers is not None:
+            for arch in self.initial_centers:
+                space.validate(arch)
+        sizes = getattr(space, "sizes", None)
+        return tuple(sizes) if sizes is not None else tuple(
+            len(space.choices(p)) for p in range(L))
+
+    def run(self, backend: Backend, budget: Budget, rng: np.random.Generator) -> Trace:
+        return self.run_batch(backend, budget, [rng])[0]
+
+    def run_batch(self, backend: Backend, budget: Budget,
+                  rngs: Sequence[np.random.Generator]) -> list[Trace]:
+        """Run ``len(rngs)`` independent seeds as one batched controller."""
+        sizes = self._check_space(backend)
+        ctrl = self.controller(sizes)
+        return _BatchRun(self, ctrl, backend, budget, rngs).run()
+
+
+class _Seed:
+    """One seed's mutable state during a batched run."""
+
+    __slots__ = ("rng", "evaluator", "graph", "explored", "iterations", "replacements",
+                 "noops", "last_alpha", "baseline", "done")
+
+    def __init__(self, rng: np.random.Generator, evaluator: BudgetedEvaluator) -> None:
+        self.rng, self.evaluator = rng, evaluator
+        self.graph = SubspaceGraph([], [])
+        self.explored: set[Arch] = set()
+        self.iterations = self.replacements = self.noops = 0
+        self.last_alpha: Arch | None = None
+        self.baseline = 0.0
+        self.done = False
+
+
+class _BatchRun:
+    def __init__(self, method: ASESearch, ctrl: Controller, backend: Backend, budget: Budget,
+                 rngs: Sequence[np.random.Generator]) -> None:
+        self.m, self.ctrl, self.backend, self.budget = method, ctrl, backend, budget
+        self.seeds = [_Seed(rng, BudgetedEvaluator(backend, budget, rng)) for rng in rngs]
+
+    def _init_seed(self, seed: _Seed) -> np.ndarray:
+        """Parameters, then K evaluated initial centers (they cost budget like any query)."""
+        theta = self.ctrl.init_params(seed.rng, self.m.init_scale)
+        space = self.backend.space
+        archs = (list(self.m.initial_centers) if self.m.initial_centers is not None
+                 else [space.sample(seed.rng) for _ in range(self.m.K)])
+        try:
+            for arch in archs:
+                result = seed.evaluator.evaluate(arch)
+                seed.graph.centers.append(arch)
+                seed.graph.rewards.append(result.reward)
+                seed.explored.add(arch)
+        except BudgetExhausted:
+            seed.done = True
+        return theta
+
+    def run(self) -> list[Trace]:
+        m, ctrl = self.m, self.ctrl
+        seeds = self.seeds
+        theta = np.stack([self._init_seed(seed) for seed in seeds])
+        active = [i for i, seed in enumerate(seeds) if not seed.done]
+        theta = theta[active]
+        adam = Adam(theta.shape, m.lr)
+        grad = np.empty_like(theta)
+        absolute = m.reward == "absolute"
+        decay, ent_w = m.baseline_decay, m.entropy_weight
+        constraint, drift, update = m.constraint, m.center_drift, m.update
+        cap = m.max_iterations
+        T = ctrl.T
+        rows = active  # seed index of each parameter row; finished rows stay until compaction
+        while active:
+            n = len(rows)
+            centers = np.array([seeds[i].graph.centers for i in rows], dtype=np.int64)
+            rewards = np.array([seeds[i].graph.rewards for i in rows], dtype=np.float64)
+            u = np.zeros((n, T))
+            for r, i in enumerate(rows):
+                if not seeds[i].done:
+                    u[r] = seeds[i].rng.random(T)
+            node, positions, ops = ctrl.sample(theta, centers, reward_feature(rewards),
+                                               adjacency(rewards), u)
+            advantage = np.zeros(n)
+            for r, i in enumerate(rows):
+                seed = seeds[i]
+                if seed.done:
+                    continue
+                k = int(node[r])
+                graph = seed.graph
+                alpha = graph.centers[k]
+                beta_list = list(alpha)
+                for p, c in zip(positions[r].tolist(), ops[r].tolist()):
+                    beta_list[p] = c
+                beta = tuple(beta_list)
+                try:
+                    result = seed.evaluator.evaluate(beta)
+                except BudgetExhausted:
+                    seed.done = True
+                    continue
+                seed.iterations += 1
+                seed.last_alpha = alpha
+                seed.noops += beta == alpha
+                improvement = result.reward - graph.rewards[k]
+                R = result.reward if absolute else improvement
+                advantage[r] = R - seed.baseline
+                seed.baseline = decay * seed.baseline + (1.0 - decay) * R
+                if update:
+                    allowed = (constraint is None
+                               or result.metrics[constraint[0]] <= constraint[1])
+                    if graph.offer(k, beta, improvement, result.reward, allowed, drift):
+                        seed.replacements += 1
+                    seed.explored.add(graph.centers[k])
+                if cap is not None and seed.iterations >= cap:
+                    seed.done = True
+            # rows of finished seeds are updated too (harmless: they never sample again)
+            ctrl.backward(advantage, ent_w, grad)
+            adam.step(theta, grad)
+            active = [i for i in rows if not seeds[i].done]
+            if len(active) < 0.75 * len(rows):
+                keep = np.array([r for r, i in enumerate(rows) if not seeds[i].done],
+                                dtype=np.int64)
+                theta, grad = theta[keep], grad[keep]
+                adam.take(keep)
+                rows = active
+        return [self._trace(seed) for seed in seeds]
+
+    def _trace(self, seed: _Seed) -> Trace:
+        graph = seed.graph
+        if not graph.centers:
+            return seed.evaluator.trace()  # the budget ended during initialisation
+        best = graph.best()
+        last = seed.last_alpha if seed.last_alpha is not None else graph.centers[best]
+        info = {
+            "final_centers": [list(a) for a in graph.centers],
+            "final_center_rewards": [float(r) for r in graph.rewards],
+            "subspaces_explored": len(seed.explored),
+            "iterations": seed.iterations,
+            "replacements": seed.replacements,
+            "noop_steps": seed.noops,
+            "last_evoked_center": list(last),
+        }
+        return seed.evaluator.trace(graph.centers[best], graph.rewards[best], info)

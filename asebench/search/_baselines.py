@@ -1,0 +1,184 @@
+"""Baselines under the same budget rules: REINFORCE, regularised evolution, local search.
+
+Each queries only through a BudgetedEvaluator and answers the best reward it has seen.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import ClassVar, Sequence
+
+import numpy as np
+
+from asebench.backends import Backend, BudgetedEvaluator
+from asebench.errors import BudgetExhausted
+from asebench.records import Arch, Budget, Trace
+from asebench.search._options import check_float, check_int
+
+__all__ = ["Reinforce", "RegularizedEvolution", "LocalSearch"]
+
+
+def _sizes(backend: Backend) -> tuple[int, ...]:
+    space = backend.space
+    sizes = getattr(space, "sizes", None)
+    return tuple(sizes) if sizes is not None else tuple(
+        len(space.choices(p)) for p in range(space.num_positions))
+
+
+class _OneByOne:
+    """``run_batch`` as a loop: these methods are cheap per query."""
+
+    def run(self, backend: Backend, budget: Budget, rng: np.random.Generator) -> Trace:
+        raise NotImplementedError
+
+    def run_batch(self, backend: Backend, budget: Budget,
+                  rngs: Sequence[np.random.Generator]) -> list[Trace]:
+        return [self.run(backend, budget, rng) for rng in rngs]
+
+
+@dataclass(frozen=True)
+class Reinforce(_OneByOne):
+    """REINFORCE over independent per-position softmax distributions (NB201 style).
+
+    Logits start at zero (uniform); the baseline is a bias-corrected exponential moving
+    average of the reward, updated before the advantage is taken (first advantage 0); Adam.
+
+    Trace.info: ``iterations``.
+    """
+
+    name: ClassVar[str] = "reinforce"
+    lr: float = 1e-2
+    baseline_decay: float = 0.9
+
+    def __post_init__(self) -> None:
+        check_float(self.name, "lr", self.lr, 0.0, low_open=True)
+        check_float(self.name, "baseline_decay", self.baseline_decay, 0.0, 1.0, high_open=True)
+
+    def run(self, backend: Backend, budget: Budget, rng: np.random.Generator) -> Trace:
+        sizes = _sizes(backend)
+        L, C = len(sizes), max(sizes)
+        mask = np.zeros((L, C))
+        for p, s in enumerate(sizes):
+            mask[p, s:] = -np.inf
+        logits = np.zeros((L, C))
+        m, v = np.zeros_like(logits), np.zeros_like(logits)
+        b1, b2, eps, lr = 0.9, 0.999, 1e-8, self.lr
+        evaluator = BudgetedEvaluator(backend, budget, rng)
+        num = den = 0.0
+        rows = np.arange(L)
+        t = 0
+        try:
+            while True:
+                z = logits + mask
+                e = np.exp(z - z.max(axis=1, keepdims=True))
+                cdf = np.cumsum(e, axis=1)
+                probs = e / cdf[:, -1:]
+                u = rng.random(L)
+                choice = np.minimum((cdf < u[:, None] * cdf[:, -1:]).sum(axis=1), C - 1)
+                reward = evaluator.evaluate(tuple(choice.tolist())).reward
+                num = self.baseline_decay * num + (1 - self.baseline_decay) * reward
+                den = self.baseline_decay * den + (1 - self.baseline_decay)
+                advantage = reward - num / den
+                grad = advantage * probs  # gradient of -advantage * log pi
+                grad[rows, choice] -= advantage
+                t += 1
+                m = b1 * m + (1 - b1) * grad
+                v = b2 * v + (1 - b2) * grad * grad
+                logits -= (lr / (1 - b1 ** t)) * m / (np.sqrt(v / (1 - b2 ** t)) + eps)
+        except BudgetExhausted:
+            pass
+        return evaluator.trace(info={"iterations": evaluator.num_queries})
+
+
+def _mutate(arch: Arch, sizes: tuple[int, ...], rng: np.random.Generator) -> Arch:
+    """One edit: a random position gets a different random choice (unchanged if it has
+    only one)."""
+    p = int(rng.integers(len(sizes)))
+    if sizes[p] < 2:
+        return arch
+    c = int(rng.integers(sizes[p] - 1))
+    c += c >= arch[p]
+    return arch[:p] + (c,) + arch[p + 1:]
+
+
+@dataclass(frozen=True)
+class RegularizedEvolution(_OneByOne):
+    """Regularised (aging) evolution: tournament of ``sample`` from the last ``population``
+    queries, the winner's one-edit mutation is queried and the oldest member dies.
+
+    Trace.info: ``iterations``.
+    """
+
+    name: ClassVar[str] = "evolution"
+    population: int = 10
+    sample: int = 3
+
+    def __post_init__(self) -> None:
+        check_int(self.name, "population", self.population, 1)
+        check_int(self.name, "sample", self.sample, 1, self.population)
+
+    def run(self, backend: Backend, budget: Budget, rng: np.random.Generator) -> Trace:
+        space, sizes = backend.space, _sizes(backend)
+        evaluator = BudgetedEvaluator(backend, budget, rng)
+        members: deque[tuple[Arch, float]] = deque()
+        try:
+            while len(members) < self.population:
+                arch = space.sample(rng)
+                members.append((arch, evaluator.evaluate(arch).reward))
+            while True:
+                picks = rng.choice(self.population, self.sample, replace=False)
+                parent = max((members[int(i)] for i in picks), key=lambda m: m[1])[0]
+                child = _mutate(parent, sizes, rng)
+                members.append((child, evaluator.evaluate(child).reward))
+                members.popleft()
+        except BudgetExhausted:
+            pass
+        return evaluator.trace(info={"iterations": evaluator.num_queries})
+
+
+@dataclass(frozen=True)
+class LocalSearch(_OneByOne):
+    """Best-improvement hill climbing over the distance-1 neighbourhood, random restarts.
+
+    From a random arch, query all its unseen neighbours (random order); move to the best
+    neighbour if it beats the current arch, else restart from a new random arch. Rewards of
+    archs already queried are remembered (not re-queried, not charged).
+
+    Trace.info: ``iterations`` (queries), ``restarts``.
+    """
+
+    name: ClassVar[str] = "local"
+
+    def run(self, backend: Backend, budget: Budget, rng: np.random.Generator) -> Trace:
+        space, sizes = backend.space, _sizes(backend)
+        evaluator = BudgetedEvaluator(backend, budget, rng)
+        seen: dict[Arch, float] = {}
+
+        def query(arch: Arch) -> float:
+            if arch not in seen:
+                seen[arch] = evaluator.evaluate(arch).reward
+            return seen[arch]
+
+        restarts = 0
+        try:
+            while True:
+                current = space.sample(rng)
+                reward = query(current)
+                while True:
+                    neighbours = [current[:p] + (c,) + current[p + 1:]
+                                  for p, s in enumerate(sizes) for c in range(s)
+                                  if c != current[p]]
+                    order = rng.permutation(len(neighbours))
+                    best, best_reward = current, reward
+                    for i in order:
+                        r = query(neighbours[int(i)])
+                        if r > best_reward:
+                            best, best_reward = neighbours[int(i)], r
+                    if best == current:
+                        break
+                    current, reward = best, best_reward
+                restarts += 1
+        except BudgetExhausted:
+            pass
+        return evaluator.trace(info={"iterations": evaluator.num_queries, "restarts": restarts})
