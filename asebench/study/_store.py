@@ -78,6 +78,10 @@ class StudyStore:
             os.unlink(probe)
         except OSError as exc:
             raise AsebenchError(f"cannot write to --out {root}: {exc.strerror or exc}") from None
+        for folder in (self.shards_dir, self.traces_dir, self.runs_dir):
+            if folder.is_dir():  # leftovers of writes cut short by a kill
+                for stale in folder.glob(".*.tmp"):
+                    stale.unlink(missing_ok=True)
         old = self.read_metadata()
         done = self.finished_keys()
         if old is None and not done:
