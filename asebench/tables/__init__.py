@@ -20,6 +20,7 @@ __all__ = [
     "TableMeta",
     "default_table",
     "embedded_table_path",
+    "import_official",
     "load_table",
     "sha256_file",
     "write_table",
@@ -37,3 +38,12 @@ def default_table(path: str | None = None) -> NB201Table:
     import os
 
     return _cached(path or os.environ.get(DATA_ENV_VAR) or None)
+
+
+def __getattr__(name: str) -> object:
+    # the importer (and the official packages it drives) loads only when asked for
+    if name == "import_official":
+        from asebench.tables.importers import import_official
+
+        return import_official
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,67 @@
+"""``asebench data``: bring the official benchmark files in as asebench tables."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+__all__ = ["data"]
+
+
+class _Progress:
+    """``importing NAME: done/total archs (pct) elapsed`` on stderr: one updating line on a
+    terminal, a line per 10% otherwise."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.started = time.perf_counter()
+        self.tty = sys.stderr.isatty()
+        self.last_decile = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        decile = 10 * done // max(total, 1)
+        if not self.tty and decile == self.last_decile:
+            return
+        self.last_decile = decile
+        elapsed = time.perf_counter() - self.started
+        line = (f"importing {self.name}: {done}/{total} archs ({100 * done / max(total, 1):.0f}%)"
+                f" {elapsed:.1f} s")
+        end = "\n" if not self.tty or done == total else ""
+        click.echo(("\r" if self.tty else "") + line, err=True, nl=False)
+        if end:
+            click.echo("", err=True)
+
+
+@click.group()
+def data() -> None:
+    """Benchmark data: import the official NATS-Bench / NAS-Bench-201 files."""
+
+
+@data.command("import")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Table file to write (default: data/imported/<source name>.npz); a "
+                   "<out>.sha256 sidecar is written beside it.")
+@click.option("--workers", "-j", type=click.IntRange(min=1), default=None,
+              help="Processes for an archive directory (default: all cores).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+def import_(path: Path, out: Path | None, workers: int | None, quiet: bool) -> None:
+    """Import PATH as a benchmark table for --data / ASEBENCH_DATA.
+
+    PATH is a NATS-Bench topology archive directory (NATS-tss-v1_0-3ffb9-simple), the NATS-Bench
+    file NATS-tss-v1_0-3ffb9.pickle.pbz2, or a NAS-Bench-201 .pth (v1_0 / v1_1). The table has
+    the exact 12-epoch validation accuracy (valid_acc_12) and simulate_train_eval cost
+    (cost_12ep_s) the `paper` protocol uses, per seed. Nothing is written if the import fails.
+    """
+    from asebench.tables.importers import import_official
+
+    progress = None if quiet else _Progress(path.name)
+    result = import_official(path, out, workers=workers, progress=progress)
+    size_mb = result.path.stat().st_size / 1e6
+    click.echo(f"wrote {result.path} ({result.num_archs} archs, {size_mb:.1f} MB, "
+               f"sha256 {result.sha256[:16]}...) in {result.seconds:.1f} s")
+    click.echo(f"use it with: asebench query ARCH --data {result.path}  "
+               f"(or export ASEBENCH_DATA={result.path})")
