@@ -39,8 +39,10 @@ def read_error(path: Path, exc: BaseException) -> DataError:
     if isinstance(exc, DataError):
         return DataError(f"cannot import {path}: {exc}")
     reason = " ".join(str(exc).split()) or type(exc).__name__
-    if isinstance(exc, (EOFError, OSError, pickle.UnpicklingError)) and not isinstance(
-            exc, FileNotFoundError):
+    if len(reason) > 160:  # e.g. torch's multi-sentence zip errors: keep the first one
+        reason = reason.split(". ")[0][:160]
+    if isinstance(exc, (EOFError, OSError, pickle.UnpicklingError, RuntimeError)) and not (
+            isinstance(exc, FileNotFoundError)):
         reason = f"truncated or corrupt ({reason})"
     return DataError(f"cannot import {path}: {reason}")
 
@@ -78,7 +80,7 @@ def read_archive(directory: Path, names: Sequence[str], meta_archs: Sequence[str
     total = len(names)
     columns = Columns(total)
     digests: list[tuple[str, str, int]] = []
-    size = max(8, min(256, -(-total // max(1, workers * 8))))
+    size = max(1, min(256, -(-total // max(1, workers * 8))))
     chunks = [list(range(start, min(start + size, total))) for start in range(0, total, size)]
     done = 0
 

@@ -80,18 +80,36 @@ def _dropped(*args: Any, **kwargs: Any) -> None:
     return None
 
 
+class _Refused(pickle.UnpicklingError):
+    """The pickle asks for an object an official results file never holds."""
+
+
 class _RestrictedUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) in _ALLOWED_GLOBALS:
             return super().find_class(module, name)
         if module == "torch" or module.startswith("torch."):
             return _dropped
-        raise pickle.UnpicklingError(f"unexpected object {module}.{name}")
+        raise _Refused(f"unexpected object {module}.{name}")
+
+
+def _unpickle(handle: Any) -> Any:
+    try:
+        return _RestrictedUnpickler(handle).load()
+    except _Refused as exc:
+        raise DataError(f"not an official benchmark file ({exc})") from None
+    except (pickle.UnpicklingError, EOFError, OSError, ValueError) as exc:
+        # bz2 and pickle both end this way on cut-off or damaged bytes
+        raise DataError(f"truncated or corrupt ({' '.join(str(exc).split())})") from None
 
 
 def loads_pbz2(data: bytes) -> Any:
     """Decompress and unpickle the bytes of one ``.pickle.pbz2`` file (allow-list)."""
-    return _RestrictedUnpickler(io.BytesIO(bz2.decompress(data))).load()
+    try:
+        raw = bz2.decompress(data)
+    except (OSError, ValueError, EOFError) as exc:
+        raise DataError(f"truncated or corrupt ({exc})") from None
+    return _unpickle(io.BytesIO(raw))
 
 
 def load_pbz2(path: Path) -> Any:
@@ -100,7 +118,7 @@ def load_pbz2(path: Path) -> Any:
         compressed = raw.read(3) == _BZ2_MAGIC
     opener = bz2.open if compressed else open
     with opener(path, "rb") as handle:  # type: ignore[operator]
-        return _RestrictedUnpickler(handle).load()
+        return _unpickle(handle)
 
 
 def load_pth(path: Path) -> Any:
