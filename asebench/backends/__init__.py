@@ -5,6 +5,7 @@ from __future__ import annotations
 from asebench._registry import Registry
 from asebench.backends._budgeted import BudgetedEvaluator
 from asebench.backends._eval_protocol import COST_SOURCES, EvalProtocol, get_protocol, protocols
+from asebench.backends._live import LiveBackend, build_live_backend
 from asebench.backends._protocol import Backend
 from asebench.backends._tabular import TabularBackend
 
@@ -13,8 +14,10 @@ __all__ = [
     "BudgetedEvaluator",
     "COST_SOURCES",
     "EvalProtocol",
+    "LiveBackend",
     "TabularBackend",
     "backends",
+    "build_live_backend",
     "get_backend",
     "get_protocol",
     "protocols",
@@ -22,6 +25,7 @@ __all__ = [
 
 backends: Registry[Backend] = Registry("backend")
 backends.add("tabular", TabularBackend)
+backends.add("live", build_live_backend)
 
 
 def get_backend(name: str, **options: object) -> Backend:

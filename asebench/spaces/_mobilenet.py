@@ -18,6 +18,7 @@ With more than one input resolution an extra last position chooses it (``@r160``
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -87,6 +88,11 @@ class MobileNetSpace(CategoricalSpace):
             labels.append(tuple(f"r{r}" for r in self.resolutions))
         super().__init__(labels)
         self._skip = len(self.layer_choices)
+
+    @property
+    def size(self) -> int:
+        """Number of encodings (Python int: it exceeds int64)."""
+        return math.prod(self.sizes)
 
     # -- decoding -------------------------------------------------------------------------
     def decode(self, arch: Arch) -> MobileNetArch:

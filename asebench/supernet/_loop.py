@@ -1,0 +1,158 @@
+"""The epoch loop of supernet training (see :mod:`asebench.supernet._train`)."""
+
+from __future__ import annotations
+
+import copy
+import time
+from contextlib import nullcontext
+from typing import Any, Callable, Iterator, Mapping
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from asebench.supernet._augment import augment
+from asebench.supernet._config import SupernetConfig
+from asebench.supernet._data import EpochSampler, ImageFolder, load_images, make_loader
+from asebench.supernet._supernet import SuperNet
+from asebench.supernet._train import TrainConfig, _lr, _optimizer, _plan, sample_subnet
+
+__all__ = ["run_epochs"]
+
+Report = Callable[[Mapping[str, Any]], None] | None
+Save = Callable[[int, Mapping[str, Any], list], None]
+
+
+def _batches(config: TrainConfig, train: ImageFolder, size: int, rank: int, world: int,
+             pin: bool) -> Callable[[int], Iterator[tuple[torch.Tensor, torch.Tensor]]]:
+    """``epoch -> iterator of (uint8 images, labels)`` for this process's shard."""
+    per_rank = config.batch_size // world
+    if config.preload:
+        images, labels = load_images(train, size, crop=1.0, workers=config.workers)
+        if pin:
+            images = images.pin_memory()
+        sampler = EpochSampler(len(train), per_rank, config.seed, rank, world)
+
+        def from_memory(epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+            sampler.set_epoch(epoch)
+            order = torch.tensor(list(sampler))
+            for i in range(0, len(order), per_rank):
+                index = order[i:i + per_rank]
+                yield images[index], labels[index]
+
+        return from_memory
+    loader = make_loader(train, size, per_rank, config.seed, config.workers, pin, rank, world)
+
+    def from_files(epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        loader.sampler.set_epoch(epoch)
+        return iter(loader)
+
+    return from_files
+
+
+def _kd_loss(logits: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
+    return -(F.softmax(teacher.float(), 1) * F.log_softmax(logits.float(), 1)).sum(1).mean()
+
+
+def run_epochs(config: TrainConfig, net_config: SupernetConfig, train: ImageFolder,
+               device: torch.device, start: int, end: int, state: Mapping[str, Any] | None,
+               history: list[Mapping[str, Any]], rank: int, world: int, report: Report,
+               save: Save) -> tuple[list[float], list[Mapping[str, Any]]]:
+    torch.manual_seed(config.seed)  # initial weights
+    net = SuperNet(net_config)
+    teacher: SuperNet | None = None
+    sorted_channels = False
+    if state is not None:
+        net.load_state_dict(state["model"])
+        sorted_channels = bool(state.get("sorted", False))
+        if state.get("teacher") is not None:
+            teacher = SuperNet(net_config)
+            teacher.load_state_dict(state["teacher"])
+    cuda = device.type == "cuda"
+    fmt = torch.channels_last if cuda and config.channels_last else torch.contiguous_format
+    net = net.to(device, memory_format=fmt)
+    if teacher is not None:
+        teacher = teacher.to(device, memory_format=fmt).eval()
+    model: nn.Module = net
+    if world > 1:
+        model = nn.parallel.DistributedDataParallel(
+            net, device_ids=[device.index] if cuda else None, find_unused_parameters=True)
+    autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if cuda and config.amp \
+        else nullcontext
+    size = config.resolution or net_config.resolution
+    batches = _batches(config, train, round(size / 0.875), rank, world, cuda)
+    plan = _plan(config)
+    steps = len(train) // config.batch_size
+    if config.steps_per_epoch is not None:
+        steps = min(steps, config.steps_per_epoch)
+    optimizer, opt_phase, losses = None, -1, []
+    for epoch in range(start, end):
+        phase_index, phase_epoch = plan[epoch]
+        phase = config.phases[phase_index]
+        if phase_index != opt_phase:
+            optimizer, opt_phase = _optimizer(net, config), phase_index
+            if state is not None and state.get("optimizer_phase") == phase_index and \
+                    phase_epoch > 0:
+                optimizer.load_state_dict(state["optimizer"])
+        if phase.name == "expand" and not sorted_channels:
+            net.sort_channels()
+            sorted_channels = True
+        if phase.name != "full" and config.kd_ratio > 0 and teacher is None:
+            teacher = copy.deepcopy(net).eval()
+            teacher.set_largest()
+            for p in teacher.parameters():
+                p.requires_grad_(False)
+        net.train()
+        total = phase.epochs * steps
+        t0, seen, epoch_losses = time.perf_counter(), 0, []
+        for step, (images, labels) in enumerate(batches(epoch)):
+            if step >= steps:
+                break
+            lr = _lr(config, phase, phase_index == 0, phase_epoch * steps + step, total)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            images = images.to(device, non_blocking=True)
+            labels = labels.to(device, non_blocking=True)
+            gen = torch.Generator().manual_seed(
+                int(np.random.SeedSequence([config.seed, epoch, step]).generate_state(1)[0]))
+            x = augment(images, size, gen).contiguous(memory_format=fmt)
+            soft = None
+            if teacher is not None:
+                with torch.no_grad(), autocast():
+                    soft = teacher(x)
+            step_loss = 0.0
+            for i in range(phase.subnets):
+                rng = np.random.default_rng([config.seed, epoch, step, i])
+                net.set_active(sample_subnet(net_config, phase.name, rng))
+                sync = world > 1 and i < phase.subnets - 1
+                with (model.no_sync() if sync else nullcontext()), autocast():
+                    logits = model(x)
+                    loss = F.cross_entropy(logits.float(), labels,
+                                           label_smoothing=config.label_smoothing)
+                    if soft is not None:
+                        loss = loss + config.kd_ratio * _kd_loss(logits, soft)
+                loss.backward()
+                step_loss += float(loss.detach()) / phase.subnets
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            losses.append(step_loss)
+            epoch_losses.append(step_loss)
+            seen += images.shape[0] * world
+            if report is not None:
+                elapsed = time.perf_counter() - t0
+                report({"phase": phase.name, "epoch": epoch, "epochs": end, "step": step,
+                        "steps": steps, "loss": step_loss, "lr": lr,
+                        "images_per_s": seen / max(elapsed, 1e-9), "done": step == steps - 1})
+        if cuda:
+            torch.cuda.synchronize(device)
+        seconds = time.perf_counter() - t0
+        net.set_largest()
+        history.append({"epoch": epoch + 1, "phase": phase.name,
+                        "loss": float(np.mean(epoch_losses)) if epoch_losses else float("nan"),
+                        "images_per_s": seen / max(seconds, 1e-9), "seconds": seconds})
+        save(epoch + 1, {"model": net.state_dict(), "optimizer": optimizer.state_dict(),
+                         "optimizer_phase": phase_index, "sorted": sorted_channels,
+                         "teacher": teacher.state_dict() if teacher is not None else None},
+             history)
+    return losses, history
