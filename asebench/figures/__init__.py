@@ -27,15 +27,19 @@ from asebench.figures._fig8 import (
     subspaces_explored,
 )
 from asebench.figures._fig9 import caption_sweeps, plot_sweeps, sweep_summary
+from asebench.figures._make import make_figures
 from asebench.figures._report import ReportEntry, atomic_write, write_figure, write_readme
 from asebench.figures._stats import Comparison, compare, summarize
+from asebench.figures._studies import FigureStudies, study_directory
 from asebench.figures._style import METHOD_STYLES, color_for, display_name, paper_style
 from asebench.figures._synthetic import SyntheticArm, synthetic_study
+from asebench.figures._table1 import caption_table1
 
 __all__ = [
     "Comparison",
     "FIG7_LABELS",
     "FIG8_PANELS",
+    "FigureStudies",
     "METHOD_STYLES",
     "PAPER_FIG6",
     "ReportEntry",
@@ -48,10 +52,12 @@ __all__ = [
     "caption_distance",
     "caption_subspace_update",
     "caption_sweeps",
+    "caption_table1",
     "color_for",
     "compare",
     "display_name",
     "distance_accuracy_table",
+    "make_figures",
     "pairwise_distance_stats",
     "paper_style",
     "plot_ablation_curves",
@@ -61,6 +67,7 @@ __all__ = [
     "plot_sweeps",
     "subspace_update_summary",
     "subspaces_explored",
+    "study_directory",
     "summarize",
     "sweep_summary",
     "synthetic_study",

@@ -99,7 +99,11 @@ def plot_anytime(curves: pd.DataFrame, band: str = "sem") -> Figure:
         ax.set_title(dataset_name(str(dataset)))
         ax.set_xlabel("simulated search time (s)")
     axes[0].set_ylabel("test acc. of incumbent (%)")
-    handles, names = axes[0].get_legend_handles_labels()
+    by_name: dict[str, object] = {}
+    for ax in axes:
+        for handle, name in zip(*ax.get_legend_handles_labels()):
+            by_name.setdefault(name, handle)
+    names, handles = list(by_name), list(by_name.values())
     fig.legend(handles, names, loc="outside lower center", ncols=min(len(names), 4),
                frameon=False)
     return fig

@@ -94,17 +94,18 @@ def caption_subspace_update(runs: pd.DataFrame, value: str = "test_accuracy") ->
     parts = []
     datasets = list(runs["dataset"].unique())
     for a, b, text in claims:
-        verdicts = []
+        statuses = []
         for dataset in datasets:
             here = runs[runs["dataset"] == dataset]
             ra, rb = here[here["label"] == a], here[here["label"] == b]
-            if ra.empty or rb.empty:
-                continue
-            result = compare(ra, rb, value)
-            verdicts.append(result.verdict() == "higher")
-        if verdicts:
-            held = sum(verdicts)
-            status = ("supported" if held == len(verdicts)
-                      else "NOT supported" if held == 0 else "partly supported")
-            parts.append(f"{text}: {status} ({held}/{len(verdicts)} datasets, one-sided p<0.05)")
-    return line1 + "\n" + "Paper's claims on our data: " + "; ".join(parts) + "."
+            if not ra.empty and not rb.empty:
+                statuses.append(compare(ra, rb, value).claim())
+        if statuses:
+            held = statuses.count("supported")
+            overall = ("supported" if held == len(statuses)
+                       else "NOT supported" if held == 0 else "partly supported")
+            detail = ", ".join(f"{statuses.count(s)} {s}" for s in
+                               ("supported", "not significant", "reversed") if s in statuses)
+            parts.append(f"{text}: {overall} ({detail} of {len(statuses)} datasets)")
+    return (line1 + "\n" + "Paper's claims on our data (one-sided paired test, p<0.05): "
+            + "; ".join(parts) + ".")

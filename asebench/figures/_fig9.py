@@ -64,7 +64,8 @@ def plot_sweeps(summary: pd.DataFrame, defaults: Mapping[str, float] | None = No
     suffix = f" ({dataset_name(dataset)})" if dataset else ""
     for i, (ax, param) in enumerate(zip(axes, params)):
         rows = summary[summary["param"] == param].sort_values("value")
-        ax.errorbar(rows["value"], rows["mean"], yerr=rows["std"], marker="o", capsize=3,
+        ax.errorbar(rows["value"].to_numpy(float), rows["mean"].to_numpy(float),
+                    yerr=rows["std"].to_numpy(float), marker="o", capsize=3,
                     color=color_for("ase"), label="ASE-NAS")
         if defaults and param in defaults:
             ax.axvline(defaults[param], color="grey", linestyle=":", linewidth=1,

@@ -40,13 +40,12 @@ class Comparison:
     def higher(self) -> bool:
         return self.mean_a > self.mean_b
 
-    def verdict(self, alpha: float = 0.05) -> str:
-        """``"higher"`` / ``"lower"`` / ``"equal"``, with "(n.s.)" when not significant."""
-        if self.mean_a == self.mean_b:
-            return "equal"
-        word = "higher" if self.higher else "lower"
-        p_lower = self.p if self.higher else (1.0 - self.p if np.isfinite(self.p) else self.p)
-        return word if np.isfinite(p_lower) and p_lower < alpha else f"{word} (n.s.)"
+    def claim(self, alpha: float = 0.05) -> str:
+        """Status of the claim "a > b": ``supported`` (higher, one-sided p < alpha),
+        ``not significant`` (higher, p >= alpha) or ``reversed`` (a <= b)."""
+        if not self.higher:
+            return "reversed"
+        return "supported" if np.isfinite(self.p) and self.p < alpha else "not significant"
 
 
 def compare(a: pd.DataFrame, b: pd.DataFrame, value: str, key: str = "seed") -> Comparison:

@@ -1,0 +1,42 @@
+"""``asebench figures``: run the studies the paper's figures need, then write the report."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+
+import click
+
+from asebench.cli._options import table_option
+
+__all__ = ["figures"]
+
+
+@click.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="reports",
+              show_default=True, help="Report folder (figures, CSVs, table1.md, README.md).")
+@click.option("--seeds", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Paired runs per method and dataset of the Table I study.")
+@click.option("--ablation-seeds", type=click.IntRange(min=1), default=None,
+              help="Runs per ablation arm (Figs. 7-9) [default: min(seeds, 100)].")
+@click.option("--ablation-dataset", default="ImageNet16-120", show_default=True,
+              help="Dataset of the reward/graph/K/M ablations (Figs. 8-9).")
+@click.option("--study-root", type=click.Path(file_okay=False), default="studies",
+              show_default=True, help="Where the studies are cached (resumable).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Parallel workers for the studies [default: all cores].")
+@click.option("--master-seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--progress/--no-progress", default=True, show_default=True)
+@table_option
+def figures(out_dir: str, seeds: int, ablation_seeds: int | None, ablation_dataset: str,
+            study_root: str, workers: int | None, master_seed: int, progress: bool,
+            data: str | None) -> None:
+    """Regenerate the paper's NB201 figures (6-9), anytime curves and Table I into --out."""
+    from asebench.figures import make_figures
+
+    command = "asebench " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if (
+        sys.argv and sys.argv[0].endswith("asebench") and "figures" in sys.argv) else None
+    make_figures(out_dir, seeds, study_root, workers=workers, ablation_seeds=ablation_seeds,
+                 ablation_dataset=ablation_dataset, master_seed=master_seed, data=data,
+                 progress=progress, command=command, log=lambda line: click.echo(line, err=True))
+    click.echo(f"report written to {out_dir}/README.md")

@@ -1,0 +1,227 @@
+"""``make_figures``: run (or reuse) the studies, then write every figure and the README."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Callable, Sequence
+
+import pandas as pd
+
+from asebench.figures._anytime import anytime_curves, caption_anytime, plot_anytime
+from asebench.figures._distance import PAPER_FIG6, distance_accuracy_table
+from asebench.figures._fig6 import caption_distance, plot_distance
+from asebench.figures._fig7 import (
+    FIG7_LABELS,
+    caption_subspace_update,
+    plot_subspace_update,
+    subspace_update_summary,
+)
+from asebench.figures._fig8 import (
+    FIG8_PANELS,
+    best_so_far_by_step,
+    caption_ablation_curves,
+    plot_ablation_curves,
+    subspaces_explored,
+)
+from asebench.figures._fig9 import caption_sweeps, plot_sweeps, sweep_summary
+from asebench.figures._report import ReportEntry, atomic_write, write_figure, write_readme
+from asebench.figures._studies import FigureStudies, study_directory
+from asebench.figures._table1 import caption_table1
+
+__all__ = ["make_figures"]
+
+_TRACE_COLUMNS = ["label", "dataset", "seed", "step", "elapsed_s", "incumbent_reward",
+                  "incumbent_test_accuracy"]
+
+
+def _rel(paths: Sequence[Path], out: Path) -> tuple[str, ...]:
+    return tuple(os.path.relpath(p, out) for p in paths)
+
+
+def _read_traces(path: Path) -> pd.DataFrame:
+    return pd.read_parquet(path / "traces", columns=_TRACE_COLUMNS)
+
+
+def make_figures(out_dir: str | os.PathLike[str] = "reports", seeds: int = 500,
+                 study_root: str | os.PathLike[str] = "studies", *,
+                 workers: int | None = None, ablation_seeds: int | None = None,
+                 ablation_dataset: str = "ImageNet16-120", master_seed: int = 0,
+                 data: str | None = None, progress: bool = True, command: str | None = None,
+                 log: Callable[[str], None] | None = None) -> list[ReportEntry]:
+    """Run the studies the figures need (cached and resumable), then write the report.
+
+    Writes into ``out_dir``: ``fig6_distance``, ``fig7_subspace_update``,
+    ``fig8_reward_graph``, ``fig9_k_m``, ``anytime`` (each ``.png``, ``.pdf`` and CSV of the
+    plotted numbers), ``table1.md`` and ``README.md`` (captions, verdicts, commands).
+
+    Args:
+        out_dir: the report folder.
+        seeds: runs per method and dataset of the Table I study (the paper: 500).
+        study_root: where studies are cached (``table1``, ``subspace-update``, ``ablations``);
+            a second call with the same settings only reads them.
+        workers: parallel workers for the studies (default: all cores).
+        ablation_seeds: runs per ablation arm (default ``min(seeds, 100)``).
+        ablation_dataset: the dataset of Figs. 8 and 9.
+        master_seed: root of all seeds (runs are paired across methods and studies).
+        data: benchmark table file (default: the embedded table).
+        progress: show the studies' progress bars.
+        command: the command line recorded in the README (default: rebuilt from arguments).
+        log: called with one line per step (default: silent).
+
+    Returns:
+        The README entries, in order.
+    """
+    from asebench.analysis import load
+    from asebench.tables import default_table
+
+    plan = FigureStudies(seeds=seeds, ablation_seeds=ablation_seeds,
+                         ablation_dataset=ablation_dataset, master_seed=master_seed, data=data)
+    _check_defaults(plan)
+    out = Path(out_dir)
+    root = Path(study_root)
+    say = log or (lambda _: None)
+    command = command or _command(out, root, plan, ablation_dataset)
+    entries: list[ReportEntry] = []
+
+    tic = time.perf_counter()
+    stats = distance_accuracy_table(default_table(data), datasets=plan.datasets)
+    files = write_figure(out, "fig6_distance", plot_distance(stats), stats)
+    entries.append(ReportEntry("fig6_distance", "Fig. 6: accuracy difference vs architecture "
+                               "distance", caption_distance(stats, PAPER_FIG6), command,
+                               _rel(files, out)))
+    say(f"fig6 written ({time.perf_counter() - tic:.1f} s)")
+
+    paths = _run_studies(plan, root, workers, progress, say)
+    table_study = load(paths["table1"])
+    table_runs = table_study.runs
+    sub_runs = load(paths["subspace-update"]).runs
+    abl_runs = load(paths["ablations"]).runs
+    ablation_ids = set(range(plan.ablation_seeds))  # type: ignore[arg-type]
+
+    def paired(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["seed"].isin(ablation_ids)]
+
+    # Fig. 7: random and ase from Table I, the two ablated arms from their own study
+    fig7_runs = pd.concat([paired(table_runs[table_runs["label"].isin(["random", "ase"])]),
+                           sub_runs], ignore_index=True, sort=False)
+    summary7 = subspace_update_summary(fig7_runs, FIG7_LABELS)
+    files = write_figure(out, "fig7_subspace_update", plot_subspace_update(summary7), summary7)
+    entries.append(ReportEntry("fig7_subspace_update", "Fig. 7: subspace updating",
+                               caption_subspace_update(fig7_runs), command, _rel(files, out)))
+    say("fig7 written")
+
+    # Figs. 8 and 9 on the ablation dataset; table1's default ase runs are the shared arm
+    ds = plan.ablation_dataset
+    base_runs = paired(table_runs[(table_runs["label"] == "ase") & (table_runs["dataset"] == ds)])
+    fig8_runs = pd.concat([base_runs, abl_runs], ignore_index=True, sort=False)
+    table_traces = _read_traces(paths["table1"])
+    base_traces = paired(table_traces[(table_traces["label"] == "ase")
+                                      & (table_traces["dataset"] == ds)])
+    fig8_traces = pd.concat([base_traces, _read_traces(paths["ablations"])], ignore_index=True)
+    curves = best_so_far_by_step(fig8_traces, FIG8_PANELS)
+    explored = _subspaces_or_none(fig8_runs)
+    data8 = {"curves": curves} | ({"subspaces": explored} if explored is not None else {})
+    files = write_figure(out, "fig8_reward_graph",
+                         plot_ablation_curves(curves, explored, dataset=ds), data8)
+    entries.append(ReportEntry("fig8_reward_graph", "Fig. 8: reward type and subspace graph",
+                               caption_ablation_curves(fig8_runs, FIG8_PANELS, dataset=ds),
+                               command, _rel(files, out)))
+    say("fig8 written")
+
+    sweep_runs = _sweep_frame(base_runs, abl_runs, plan)
+    summary9 = sweep_summary(sweep_runs, ("K", "M"))
+    files = write_figure(out, "fig9_k_m", plot_sweeps(summary9, plan.defaults, dataset=ds),
+                         summary9)
+    entries.append(ReportEntry("fig9_k_m", "Fig. 9: number of subspaces K and local distance M",
+                               caption_sweeps(summary9, dataset=ds), command, _rel(files, out)))
+    say("fig9 written")
+
+    curves_any = anytime_curves(table_traces, points=100)
+    files = write_figure(out, "anytime", plot_anytime(curves_any), curves_any)
+    entries.append(ReportEntry("anytime", "Anytime curves (Table I methods)",
+                               caption_anytime(curves_any), command, _rel(files, out)))
+    say("anytime written")
+
+    from asebench.analysis import table1, to_markdown
+
+    table = table1(table_study, reference="ase")
+    path = atomic_write(out / "table1.md", to_markdown(table))
+    entries.append(ReportEntry("table1", "Table I", caption_table1(table), command,
+                               _rel([path], out), image=False))
+    write_readme(out, entries, header=_header(plan, paths, root))
+    say(f"report written to {out} ({time.perf_counter() - tic:.1f} s)")
+    return entries
+
+
+def _check_defaults(plan: FigureStudies) -> None:
+    """The shared ``ase`` runs stand for K=4 / M=4: check the method's defaults agree."""
+    from asebench.errors import AsebenchError
+    from asebench.search import get
+
+    searcher = get("ase")
+    for name, value in plan.defaults.items():
+        actual = getattr(searcher, name, value)
+        if actual != value:
+            raise AsebenchError(f"ase's default {name} is {actual}, the figures assume {value}")
+
+
+def _run_studies(plan: FigureStudies, root: Path, workers: int | None, progress: bool,
+                 say: Callable[[str], None]) -> dict[str, Path]:
+    from asebench.study import run_study
+
+    paths = {}
+    for name, spec in plan.specs().items():
+        target = study_directory(root, name, spec)
+        tic = time.perf_counter()
+        paths[name] = run_study(spec, target, workers=workers, resume=True,  # type: ignore
+                                progress=progress)
+        say(f"study {name}: {target} ({time.perf_counter() - tic:.1f} s)")
+    return paths
+
+
+def _subspaces_or_none(runs: pd.DataFrame) -> pd.DataFrame | None:
+    from asebench.errors import AsebenchError
+
+    try:
+        return subspaces_explored(runs)
+    except AsebenchError:
+        return None
+
+
+def _sweep_frame(base: pd.DataFrame, ablations: pd.DataFrame, plan: FigureStudies
+                 ) -> pd.DataFrame:
+    """Runs with a ``K`` and/or ``M`` column: the default runs carry both."""
+    frames = [base.assign(K=float(plan.defaults["K"]), M=float(plan.defaults["M"]))]
+    for param, values in (("K", plan.k_values), ("M", plan.m_values)):
+        for value in values:
+            if value == plan.defaults[param]:
+                continue
+            rows = ablations[ablations["label"] == f"ase[{param}={value}]"]
+            frames.append(rows.assign(**{param: float(value)}))
+    return pd.concat(frames, ignore_index=True, sort=False)
+
+
+def _command(out: Path, root: Path, plan: FigureStudies, ablation_dataset: str) -> str:
+    parts = ["asebench figures", f"--out {out}", f"--seeds {plan.seeds}",
+             f"--ablation-seeds {plan.ablation_seeds}", f"--study-root {root}"]
+    if ablation_dataset != "ImageNet16-120":
+        parts.append(f"--ablation-dataset {ablation_dataset}")
+    return " ".join(parts)
+
+
+def _header(plan: FigureStudies, paths: dict[str, Path], root: Path) -> str:
+    specs = plan.specs()
+    arms = sum(len(spec.method_specs) * len(spec.datasets)  # type: ignore[attr-defined]
+               for name, spec in specs.items() if name != "table1")
+    studies = ", ".join(f"`{p}`" for p in paths.values())
+    return (
+        "Generated by `asebench figures` (`make figures`) on the embedded NAS-Bench-201 table "
+        f"with the `{plan.protocol}` protocol. Table I, the anytime curves and the ASE-NAS / "
+        f"random-search arms use {plan.seeds} paired seeds per method and dataset; the "
+        f"ablation arms (Figs. 7-9) use the first {plan.ablation_seeds} of the same seeds "
+        f"(`--ablation-seeds`: the ablations add {arms} ASE-NAS-sized method x dataset arms, "
+        "so they get fewer seeds to keep `make figures` within its time budget). Figs. 8 and 9 "
+        f"run on {plan.ablation_dataset} only. Reward: the embedded 12-epoch proxy (see the "
+        f"Table I notes). Studies are cached in {studies}; rerunning the command reuses them.")

@@ -1,0 +1,142 @@
+"""The studies behind the figures: what they run and where they are cached.
+
+Three studies share paired seeds (run i of every study uses child i of one master seed):
+
+- ``table1``: every Table I method on every dataset, ``seeds`` runs (also gives the anytime
+  curves, and the ``ase`` / ``random`` runs that the ablations compare with);
+- ``subspace-update`` (Fig. 7): ASE-NAS without subspace update and random search inside the
+  final evoked subspace, on every dataset, ``ablation_seeds`` runs;
+- ``ablations`` (Figs. 8, 9): absolute reward, no graph, and every K and M other than the
+  default, on one dataset, ``ablation_seeds`` runs. The default ``ase`` runs of ``table1``
+  are the K=4 / M=4 points and the "improvement reward" / "with graph" arms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from asebench.errors import AsebenchError
+from asebench.tables import DATASETS
+
+__all__ = ["FigureStudies", "study_directory"]
+
+DEFAULT_ABLATION_SEEDS = 100
+"""Ablation runs per arm when not given (the ablations are 18 ASE-NAS arms; see README)."""
+
+
+@dataclass(frozen=True)
+class FigureStudies:
+    """Settings of the three studies behind the figures.
+
+    Attributes:
+        seeds: runs per method and dataset of the Table I study.
+        ablation_seeds: runs per arm of the ablation studies (default: min(seeds, 100)).
+        datasets: datasets of Table I and Fig. 7.
+        ablation_dataset: the one dataset of Figs. 8 and 9 (the paper ran those ablations on
+            ImageNet; ImageNet16-120 is NB201's closest).
+        k_values: K values of Fig. 9(a); m_values: M values of Fig. 9(b).
+        master_seed: root seed shared by all three studies (runs are paired across them).
+        protocol: evaluation protocol name.
+        data: benchmark table file (None: the embedded one).
+    """
+
+    seeds: int = 500
+    ablation_seeds: int | None = None
+    datasets: tuple[str, ...] = DATASETS
+    ablation_dataset: str = "ImageNet16-120"
+    k_values: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
+    m_values: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
+    master_seed: int = 0
+    protocol: str = "paper"
+    data: str | None = None
+    defaults: dict[str, int] = field(default_factory=lambda: {"K": 4, "M": 4})
+
+    def __post_init__(self) -> None:
+        if isinstance(self.seeds, bool) or not isinstance(self.seeds, int) or self.seeds < 1:
+            raise AsebenchError(f"seeds must be a positive integer, got {self.seeds!r}")
+        ablation = self.ablation_seeds
+        if ablation is None:
+            ablation = min(self.seeds, DEFAULT_ABLATION_SEEDS)
+        if isinstance(ablation, bool) or not isinstance(ablation, int) or ablation < 1:
+            raise AsebenchError(f"ablation seeds must be a positive integer, got {ablation!r}")
+        if ablation > self.seeds:
+            raise AsebenchError(
+                f"ablation seeds ({ablation}) cannot exceed seeds ({self.seeds}): the ablations "
+                "reuse the Table I runs of the same seeds")
+        object.__setattr__(self, "ablation_seeds", ablation)
+        object.__setattr__(self, "datasets", tuple(self.datasets))
+        if self.ablation_dataset not in self.datasets:
+            raise AsebenchError(f"ablation dataset {self.ablation_dataset!r} must be one of "
+                                f"the datasets {', '.join(self.datasets)}")
+        for name in ("k_values", "m_values"):
+            values = tuple(getattr(self, name))
+            if not values or any(isinstance(v, bool) or int(v) != v or v < 1 for v in values):
+                raise AsebenchError(f"{name} must be positive integers, got {values!r}")
+            object.__setattr__(self, name, tuple(sorted({int(v) for v in values})))
+
+    # -- the three study specs -----------------------------------------------------------
+    def table1_spec(self):  # -> StudySpec (imported lazily: the study package pulls torch)
+        from asebench.study import DEFAULT_LABELS, StudySpec
+
+        return StudySpec(methods=DEFAULT_LABELS, datasets=self.datasets, seeds=self.seeds,
+                         protocol=self.protocol, master_seed=self.master_seed, data=self.data)
+
+    def subspace_spec(self):
+        from asebench.study import MethodSpec, StudySpec
+
+        methods = (MethodSpec("ase", {"update": False}, "ase-no-update"),
+                   MethodSpec("random-in-subspace", {}, "random-in-subspace"))
+        return StudySpec(methods=methods, datasets=self.datasets, seeds=self.ablation_seeds,
+                         protocol=self.protocol, master_seed=self.master_seed, data=self.data)
+
+    def ablation_spec(self):
+        from asebench.study import MethodSpec, StudySpec
+
+        methods = [MethodSpec("ase", {"reward": "absolute"}, "ase-absolute"),
+                   MethodSpec("ase", {"graph": False}, "ase-no-graph")]
+        methods += [MethodSpec("ase", {"K": k}, f"ase[K={k}]")
+                    for k in self.k_values if k != self.defaults["K"]]
+        methods += [MethodSpec("ase", {"M": m}, f"ase[M={m}]")
+                    for m in self.m_values if m != self.defaults["M"]]
+        return StudySpec(methods=tuple(methods), datasets=(self.ablation_dataset,),
+                         seeds=self.ablation_seeds, protocol=self.protocol,
+                         master_seed=self.master_seed, data=self.data)
+
+    def specs(self) -> dict[str, object]:
+        """``{directory name: StudySpec}`` in the order they should run."""
+        return {"table1": self.table1_spec(), "subspace-update": self.subspace_spec(),
+                "ablations": self.ablation_spec()}
+
+
+def study_directory(root: Path, name: str, spec: object) -> Path:
+    """Where the study ``spec`` is cached under ``root``.
+
+    ``root/name`` when it already holds exactly this study, or when it is free and ``spec``
+    is what ``asebench run`` would run with its defaults for ``table1`` (so ``make run`` and
+    ``make figures`` share it); otherwise ``root/name-<hash of the resolved config>``, so
+    studies with other settings never collide with it.
+    """
+    from asebench.study import resolve_config
+
+    config = resolve_config(spec)  # type: ignore[arg-type]
+    plain = root / name
+    meta = plain / "metadata.json"
+    if meta.is_file():
+        try:
+            if json.loads(meta.read_text(encoding="utf-8")).get("study") == config:
+                return plain
+        except (OSError, ValueError):
+            pass
+    elif not plain.exists() and name == "table1" and _is_cli_default(spec):
+        return plain
+    digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:10]
+    return root / f"{name}-{digest}"
+
+
+def _is_cli_default(spec: object) -> bool:
+    from asebench.study import DEFAULT_LABELS, StudySpec
+
+    return spec == StudySpec(methods=DEFAULT_LABELS, data=spec.data)  # type: ignore[attr-defined]
