@@ -97,8 +97,8 @@ def _number(name: str, value: Any, kind: type) -> Any:
     try:
         return kind(value)
     except (TypeError, ValueError):
-        raise AsebenchError(f"live backend option {name}={value!r} is not a {kind.__name__}") \
-            from None
+        what = "an integer" if kind is int else "a number"
+        raise AsebenchError(f"live backend option {name}={value!r} is not {what}") from None
 
 
 def _flag(name: str, value: Any) -> bool:

@@ -1,0 +1,114 @@
+"""The live backend: a tiny trained supernet scored on its held-out split, searched by ASE-NAS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from asebench.backends import Backend, BudgetedEvaluator, get_backend
+from asebench.errors import AsebenchError
+from asebench.records import Budget
+from asebench.supernet import (AccuracyPredictor, Phase, TrainConfig, analytic_cost,
+                               make_toy_image_folder, train_supernet)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("live")
+    data = make_toy_image_folder(root / "data", num_classes=4, per_class=16, size=36, seed=1)
+    config = TrainConfig(preset="tiny", num_classes=None, holdout=24, batch_size=16, lr=0.1,
+                         workers=0, phases=(Phase("full", 2), Phase("kernel", 1),
+                                            Phase("depth", 1, 2), Phase("expand", 1, 2)))
+    train_supernet(data, root / "net.pt", config, progress=False)
+    return root / "net.pt", data
+
+
+@pytest.fixture(scope="module")
+def backend(trained: tuple[Path, Path]):
+    ckpt, data = trained
+    return get_backend("live", supernet=str(ckpt), data=str(data), madds="1.5",
+                       calibration="24", batch_size="32")
+
+
+def test_evaluate_and_report(backend) -> None:
+    assert isinstance(backend, Backend) and backend.constraint == ("madds_m", 1.5)
+    space = backend.space
+    arch = space.sample(np.random.default_rng(0))
+    first = backend.evaluate(arch, np.random.default_rng(0))
+    assert 0.0 <= first.reward <= 100.0 and first.cost_s > 0
+    expected = analytic_cost(backend.scorer.supernet.config, space.decode(arch))
+    assert first.metrics["madds_m"] == pytest.approx(expected.madds_m)
+    assert first.metrics["params_m"] == pytest.approx(expected.params_m)
+    # the same network under its other encoding answers the same
+    twin = space.canonical(arch)
+    assert backend.evaluate(twin, np.random.default_rng(1)).reward == first.reward
+    report = backend.report(arch)
+    assert report["test_accuracy"] == first.reward
+    assert set(report) >= {"test_accuracy", "top5", "madds_m", "params_m"}
+
+
+def test_scores_are_reproducible_and_differ_between_archs(backend) -> None:
+    scorer = backend.scorer
+    arch = scorer.space.smallest()
+    assert scorer.score(arch).top1 == scorer.score(arch).top1
+    rng = np.random.default_rng(5)
+    tops = {scorer.score(scorer.space.sample(rng)).top1 for _ in range(4)}
+    tops.add(scorer.score(scorer.space.largest()).top1)
+    assert max(tops) > 25.0  # above chance (4 classes)
+
+
+def test_ase_nas_on_the_live_backend(backend) -> None:
+    from asebench.search import get
+
+    searcher = get("ase", K=3, M=2, lr=3e-4, entropy_weight=1e-3,
+                   constraint=("madds_m", backend.constraint[1]))
+    trace = searcher.run(backend, Budget(queries=8), np.random.default_rng(0))
+    assert 1 <= len(trace) <= 8
+    assert backend.space.validate(trace.answer) == trace.answer
+    assert trace.answer_reward == pytest.approx(max(trace.info["final_center_rewards"]))
+    assert all(cost > 0 for cost in trace.costs)
+
+
+def test_predicted_reward(backend, trained, tmp_path: Path) -> None:
+    space = backend.space
+    rng = np.random.default_rng(7)
+    archs = [space.sample(rng) for _ in range(6)]
+    accs = [backend.scorer.score(a).top1 for a in archs]
+    predictor = AccuracyPredictor(space, hidden=32)
+    predictor.fit(archs, accs, epochs=200, seed=0)
+    predictor.save(tmp_path / "p.pt")
+    ckpt, data = trained
+    live = get_backend("live", supernet=str(ckpt), data=str(data), calibration="24",
+                       predictor=str(tmp_path / "p.pt"))
+    result = BudgetedEvaluator(live, Budget(queries=2), np.random.default_rng(0)).evaluate(
+        archs[0])
+    assert result.reward == pytest.approx(float(AccuracyPredictor.load(
+        tmp_path / "p.pt").predict([archs[0]])[0]))
+    assert abs(result.reward - accs[0]) < 5.0
+
+
+def test_errors(backend, trained, tmp_path: Path) -> None:
+    with pytest.raises(AsebenchError, match="arch outside the mobilenet space"):
+        backend.evaluate((0,) * 6, np.random.default_rng(0))
+    with pytest.raises(AsebenchError, match="arch outside the mobilenet space"):
+        backend.report((12,) * 20)
+    ckpt, data = trained
+    with pytest.raises(AsebenchError, match="unknown live backend option"):
+        get_backend("live", supernet=str(ckpt), data=str(data), colour="red")
+    with pytest.raises(AsebenchError, match="does not exist"):
+        get_backend("live", supernet=str(tmp_path / "none.pt"), data=str(data))
+    with pytest.raises(AsebenchError, match="does not exist"):
+        get_backend("live", supernet=str(ckpt), data=str(tmp_path / "nodata"))
+    with pytest.raises(AsebenchError, match="batch_size='many' is not an integer"):
+        get_backend("live", supernet=str(ckpt), data=str(data), batch_size="many")

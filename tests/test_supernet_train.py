@@ -1,0 +1,99 @@
+"""Supernet training on a generated image folder: phases, exact resume, data errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from asebench.errors import AsebenchError
+from asebench.supernet import (Phase, Scorer, TrainConfig, make_toy_image_folder,
+                               read_checkpoint, scan_image_folder, split_holdout,
+                               train_supernet)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_toy_image_folder(tmp_path_factory.mktemp("toy"), num_classes=4, per_class=20,
+                                 size=36)
+
+
+def _config(**changes: object) -> TrainConfig:
+    base = dict(preset="tiny", num_classes=None, holdout=16, batch_size=16, lr=0.05, workers=0,
+                phases=(Phase("full", 1), Phase("kernel", 1), Phase("depth", 1, 2),
+                        Phase("expand", 1, 2)), steps_per_epoch=1)
+    base.update(changes)
+    return TrainConfig(**base)
+
+
+def test_image_folder_split_is_seeded_and_disjoint(folder: Path) -> None:
+    data = scan_image_folder(folder)
+    assert data.classes == ("class_00", "class_01", "class_02", "class_03") and len(data) == 80
+    train, hold = split_holdout(data, 16, seed=0)
+    assert len(hold) == 16 and not set(train.files) & set(hold.files)
+    assert split_holdout(data, 16, seed=0)[1] == hold != split_holdout(data, 16, seed=1)[1]
+    subset = scan_image_folder(folder, num_classes=2, seed=3)
+    assert len(subset.classes) == 2 and subset == scan_image_folder(folder, 2, seed=3)
+
+
+def test_one_step_per_phase_and_checkpoint(folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "net.pt"
+    seen: list[str] = []
+    result = train_supernet(folder, out, _config(), progress=lambda i: seen.append(i["phase"]))
+    assert seen == ["full", "kernel", "depth", "expand"]
+    assert result.epochs_run == 4 and len(result.losses) == 4
+    assert all(loss == loss and loss > 0 for loss in result.losses)
+    ckpt = read_checkpoint(out)
+    assert ckpt.epoch == 4 and ckpt.state["sorted"] and ckpt.state["teacher"] is not None
+    assert [h["phase"] for h in ckpt.history] == ["full", "kernel", "depth", "expand"]
+    assert len(ckpt.holdout) == 16 and ckpt.classes == scan_image_folder(folder).classes
+
+
+def test_resume_gives_the_same_next_loss(folder: Path, tmp_path: Path) -> None:
+    config = _config(phases=(Phase("full", 1), Phase("kernel", 2)), steps_per_epoch=2)
+    straight = train_supernet(folder, tmp_path / "a.pt", config, progress=False)
+    first = train_supernet(folder, tmp_path / "b.pt", config, until_epoch=2, progress=False)
+    assert first.losses == straight.losses[:4]
+    rest = train_supernet(folder, tmp_path / "b.pt", config, progress=False)
+    assert rest.epochs_run == 1 and rest.losses == straight.losses[4:]
+    a, b = read_checkpoint(tmp_path / "a.pt"), read_checkpoint(tmp_path / "b.pt")
+    for name, tensor in a.state["model"].items():
+        assert torch.equal(tensor, b.state["model"][name]), name
+
+
+def test_smoke_training_learns_above_chance(folder: Path, tmp_path: Path) -> None:
+    config = _config(phases=(Phase("full", 5), Phase("kernel", 1)), steps_per_epoch=None,
+                     lr=0.1)
+    result = train_supernet(folder, tmp_path / "s.pt", config, progress=False)
+    assert result.history[4]["loss"] < result.history[0]["loss"]  # full phase, no KD term
+    scorer = Scorer.from_checkpoint(tmp_path / "s.pt", folder, calibration=32)
+    assert scorer.score(scorer.space.largest()).top1 > 50.0  # chance: 25%
+
+
+def test_data_errors(tmp_path: Path) -> None:
+    with pytest.raises(AsebenchError, match="does not exist"):
+        train_supernet(tmp_path / "nope", tmp_path / "x.pt", _config())
+    (tmp_path / "empty" / "train" / "cls").mkdir(parents=True)
+    with pytest.raises(AsebenchError, match="no class folders with images"):
+        train_supernet(tmp_path / "empty", tmp_path / "x.pt", _config())
+
+
+def test_bad_checkpoint(folder: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(AsebenchError, match="not a readable supernet checkpoint"):
+        read_checkpoint(bad)
+    torch.save({"format": "other"}, bad)
+    with pytest.raises(AsebenchError, match="not an asebench supernet checkpoint"):
+        Scorer.from_checkpoint(bad, folder)
+    with pytest.raises(AsebenchError, match="does not exist"):
+        read_checkpoint(tmp_path / "missing.pt")
