@@ -158,3 +158,25 @@ def test_killed_study_resumes_to_the_uninterrupted_result(tmp_path: Path) -> Non
     pd.testing.assert_frame_equal(traces, traces2, check_exact=True)
     meta = json.loads((cut / "metadata.json").read_text())
     assert meta["status"] == "complete" and len(meta["history"]) == 1
+
+
+def test_ase_plus_run_i_starts_from_final_centers_of_ase_run_i(tmp_path: Path, table) -> None:
+    if "ase" not in search.methods.names():
+        pytest.skip("ase searcher not available")
+    spec = StudySpec(methods=("ase+",), datasets=("cifar10", "cifar100"), seeds=3,
+                     budget_s=2_500.0, chunk_size=2)
+    out = run_study(spec, tmp_path / "plus", workers=1, progress=False)
+    runs = pd.read_parquet(out / "runs")
+    traces = pd.read_parquet(out / "traces")
+    # the source cells run first and are stored under the plain label
+    assert list(zip(runs.label, runs.dataset)) == [("ase", "cifar10")] * 3 + [
+        ("ase+", "cifar100")] * 3
+    source = runs[runs.label == "ase"].set_index("seed")
+    plus = runs[runs.label == "ase+"]
+    assert (plus["transfer_source"] == "ase").all()
+    space = TabularBackend("cifar100", table=table).space
+    for seed in range(3):
+        centers = [tuple(c) for c in json.loads(source.loc[seed, "info_final_centers"])]
+        first = traces[(traces.label == "ase+") & (traces.seed == seed)].sort_values("step")
+        assert list(first["arch"].astype(str))[:len(centers)] == [
+            space.to_string(c) for c in centers]

@@ -125,6 +125,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _accepts(function: Any, name: str) -> bool:
+    """Whether ``function`` takes keyword ``name`` (a batch entry point with per-seed
+    initial centers lets ASE-NAS+ batch its seeds too)."""
+    if function is None:
+        return False
+    import inspect
+
+    try:
+        return name in inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def _run_traces(chunk: Chunk, backend: Backend, budget: Budget, master_seed: int,
                 centers: Mapping[int, Sequence[Sequence[int]]] | None
                 ) -> tuple[list[Trace], list[float]]:
@@ -133,6 +146,13 @@ def _run_traces(chunk: Chunk, backend: Backend, budget: Budget, master_seed: int
     if method.transfer is not None:
         if centers is None:
             raise AsebenchError(f"{method.label}: missing source centers")
+        per_seed = [[tuple(c) for c in centers[seed]] for seed in range(chunk.start, chunk.stop)]
+        searcher = make_searcher(method.name, method.options)
+        if _accepts(getattr(searcher, "run_batch", None), "initial_centers"):
+            tic = time.perf_counter()
+            traces = list(searcher.run_batch(backend, budget, rngs, initial_centers=per_seed))
+            wall = (time.perf_counter() - tic) / max(len(traces), 1)
+            return traces, [wall] * len(traces)
         traces, walls = [], []
         for seed, rng in zip(range(chunk.start, chunk.stop), rngs):
             searcher = make_searcher(method.name, {

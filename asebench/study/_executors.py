@@ -28,6 +28,9 @@ def default_workers() -> int:
 
 
 class Executor(Protocol):
+    slots: int
+    """How many chunks to keep in flight."""
+
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any: ...
 
     def wait_first(self, futures: Iterable[Any]) -> set[Any]: ...
@@ -37,6 +40,8 @@ class Executor(Protocol):
 
 class SerialExecutor:
     """Runs one chunk at a time in this process, only when a result is waited for."""
+
+    slots = 1
 
     def __init__(self) -> None:
         self._queue: deque[tuple[cf.Future[Any], Callable[..., Any], tuple[Any, ...]]] = deque()
@@ -71,6 +76,8 @@ class PoolExecutor:
     """A local process pool (spawned workers, one thread each, the table loaded once)."""
 
     def __init__(self, workers: int, data: str | None) -> None:
+        # two chunks per worker in flight: none idles, and the runner can still reorder
+        self.slots = 2 * workers
         context = multiprocessing.get_context("spawn")
         self._pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                             initializer=_init_worker, initargs=(data,))
@@ -104,6 +111,11 @@ class DaskExecutor:
         except (OSError, TimeoutError) as exc:
             raise AsebenchError(f"cannot reach dask scheduler {scheduler}: {exc}") from None
         self._client.run(_init_worker, data)
+        self.slots = self._slots()
+
+    def _slots(self) -> int:
+        threads = sum(self._client.nthreads().values())
+        return 2 * max(threads, 1)
 
     @classmethod
     def from_client(cls, client: Any, data: str | None = None) -> "DaskExecutor":
@@ -111,6 +123,7 @@ class DaskExecutor:
         self._cluster, self._client = None, client
         self._owns_client = False
         client.run(_init_worker, data)
+        self.slots = self._slots()
         return self
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import json
 import os
 import time
@@ -134,6 +135,19 @@ def run_study(spec: StudySpec, out_dir: str | os.PathLike[str], *, workers: int 
     return store.root
 
 
+_HEAVY_METHODS = frozenset({"ase"})
+"""Methods whose runs cost far more wall time than the others (a learned controller)."""
+
+
+def _priority(chunk: Chunk, sources: set[str]) -> int:
+    """Chunks that unlock others first, then the slow ones, so cheap chunks fill the tail."""
+    if chunk.key in sources:
+        return 0
+    if chunk.cell.source is not None:
+        return 1
+    return 2 if chunk.cell.method.name in _HEAVY_METHODS else 3
+
+
 def _run_chunks(chunks: Sequence[Chunk], done: set[str], context: RunContext,
                 store: StudyStore, spec: StudySpec, executor_kind: str, workers: int | None,
                 scheduler: Any, progress: bool) -> None:
@@ -155,18 +169,24 @@ def _run_chunks(chunks: Sequence[Chunk], done: set[str], context: RunContext,
         bar.close()
         return
     pool = make_executor(executor_kind, workers, scheduler, spec.data)
+    sources = set(source_of.values())
     waiting = {c.key: c for c in todo if c.key in source_of and source_of[c.key] not in done}
+    order = {c.key: i for i, c in enumerate(chunks)}
+    ready: list[tuple[int, int, Chunk]] = []
     running: dict[Any, Chunk] = {}
 
-    def submit(chunk: Chunk) -> None:
-        given = centers[source_of[chunk.key]] if chunk.key in source_of else None
-        running[pool.submit(execute_chunk, context, chunk, given)] = chunk
+    def make_ready(chunk: Chunk) -> None:
+        heapq.heappush(ready, (_priority(chunk, sources), order[chunk.key], chunk))
 
     try:
         for chunk in todo:
             if chunk.key not in waiting:
-                submit(chunk)
-        while running:
+                make_ready(chunk)
+        while ready or running:
+            while ready and len(running) < pool.slots:
+                chunk = heapq.heappop(ready)[2]
+                given = centers[source_of[chunk.key]] if chunk.key in source_of else None
+                running[pool.submit(execute_chunk, context, chunk, given)] = chunk
             for future in pool.wait_first(running):
                 chunk = running.pop(future)
                 result = future.result()
@@ -177,7 +197,7 @@ def _run_chunks(chunks: Sequence[Chunk], done: set[str], context: RunContext,
                     centers[chunk.key] = _centers_of(result.runs, chunk.cell.label)
                     for dependant in dependants:
                         del waiting[dependant.key]
-                        submit(dependant)
+                        make_ready(dependant)
     finally:
         bar.close()
         pool.close()
