@@ -1,0 +1,139 @@
+"""``asebench supernet``: train an elastic supernet, score sub-networks, fit a predictor."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from asebench.errors import AsebenchError
+
+__all__ = ["supernet"]
+
+
+def _phases(text: str):
+    """``full=1,kernel=1,depth=1,expand=1`` (optional ``:subnets`` per phase)."""
+    from asebench.supernet import PHASE_NAMES, Phase
+
+    defaults = {"full": 1, "kernel": 1, "depth": 2, "expand": 4}
+    phases = []
+    for item in text.split(","):
+        name, _, value = item.strip().partition("=")
+        epochs, _, subnets = value.partition(":")
+        if name not in PHASE_NAMES or not epochs.isdigit() or (subnets and not subnets.isdigit()):
+            raise AsebenchError(
+                f"bad phase {item!r}; use e.g. full=10,kernel=5,depth=5:2,expand=5:4")
+        if int(epochs) > 0:
+            phases.append(Phase(name, int(epochs), int(subnets or defaults[name])))
+    return tuple(phases)
+
+
+@click.group()
+def supernet() -> None:
+    """Train and score the live backend's elastic MobileNetV3 supernet."""
+
+
+@supernet.command()
+@click.option("--data", required=True, type=click.Path(), help="Image folder (DIR/train/<class>/*).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Checkpoint file.")
+@click.option("--preset", default="mbv3-w1.0", show_default=True,
+              help="mbv3-w1.0, mbv3-w1.2 or tiny.")
+@click.option("--classes", type=int, default=100, show_default=True,
+              help="Seeded class subset (0: all).")
+@click.option("--holdout", type=int, default=1000, show_default=True,
+              help="Training images kept out to score sub-networks.")
+@click.option("--phases", default="full=1,kernel=1,depth=1,expand=1", show_default=True,
+              help="Epochs (and :subnets per step) per progressive-shrinking phase.")
+@click.option("--resolution", type=int, default=None, help="Input resolution (preset's).")
+@click.option("--batch-size", type=int, default=256, show_default=True)
+@click.option("--lr", type=float, default=0.1, show_default=True)
+@click.option("--kd", "kd_ratio", type=float, default=1.0, show_default=True,
+              help="Distillation weight (0: off).")
+@click.option("--workers", type=int, default=4, show_default=True)
+@click.option("--preload/--no-preload", default=False, help="Decode all images into memory.")
+@click.option("--device", default="auto", show_default=True)
+@click.option("--steps-per-epoch", type=int, default=None, help="Cap (smoke runs).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--resume/--restart", default=True, show_default=True,
+              help="Continue from --out if it exists.")
+def train(data: str, out: str, preset: str, classes: int, holdout: int, phases: str,
+          resolution: int | None, batch_size: int, lr: float, kd_ratio: float, workers: int,
+          preload: bool, device: str, steps_per_epoch: int | None, seed: int,
+          resume: bool) -> None:
+    """Train with progressive shrinking; runs under torchrun for several GPUs."""
+    from asebench.supernet import TrainConfig, train_supernet
+
+    config = TrainConfig(preset=preset, num_classes=classes or None, holdout=holdout,
+                         phases=_phases(phases), resolution=resolution, batch_size=batch_size,
+                         lr=lr, kd_ratio=kd_ratio, workers=workers, preload=preload,
+                         device=device, steps_per_epoch=steps_per_epoch, seed=seed)
+    result = train_supernet(data, out, config, resume=resume)
+    if result.history:
+        last = result.history[-1]
+        click.echo(f"{result.path}: epoch {last['epoch']} ({last['phase']}) loss "
+                   f"{last['loss']:.4f}, {last['images_per_s']:.0f} img/s")
+
+
+@supernet.command()
+@click.option("--supernet", "ckpt", required=True, type=click.Path(), help="Checkpoint file.")
+@click.option("--data", required=True, type=click.Path(), help="The image folder it used.")
+@click.option("--arch", "archs", multiple=True,
+              help="Arch string (repeatable); 'largest', 'smallest' or 'random:N' work too.")
+@click.option("--device", default="auto", show_default=True)
+@click.option("--calibration", type=int, default=500, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def score(ckpt: str, data: str, archs: tuple[str, ...], device: str, calibration: int,
+          seed: int) -> None:
+    """Score sub-networks: held-out top-1/top-5, MAdds, params, seconds (JSON lines)."""
+    import numpy as np
+
+    from asebench.supernet import Scorer, analytic_cost
+
+    scorer = Scorer.from_checkpoint(ckpt, data, device=device, calibration=calibration)
+    space, rng = scorer.space, np.random.default_rng(seed)
+    chosen = []
+    for text in archs or ("largest", "smallest"):
+        if text == "largest":
+            chosen.append(space.largest())
+        elif text == "smallest":
+            chosen.append(space.smallest())
+        elif text.startswith("random:") and text[7:].isdigit():
+            chosen.extend(space.sample(rng) for _ in range(int(text[7:])))
+        else:
+            chosen.append(space.from_string(text))
+    for arch in chosen:
+        result = scorer.score(arch)
+        cost = analytic_cost(scorer.supernet.config, space.decode(arch))
+        click.echo(json.dumps({"arch": space.to_string(arch), "top1": result.top1,
+                               "top5": result.top5, "madds_m": round(cost.madds_m, 3),
+                               "params_m": round(cost.params_m, 4),
+                               "seconds": round(result.seconds, 4)}))
+
+
+@supernet.command()
+@click.option("--supernet", "ckpt", required=True, type=click.Path(), help="Checkpoint file.")
+@click.option("--data", required=True, type=click.Path(), help="The image folder it used.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Predictor file.")
+@click.option("--samples", type=int, default=1000, show_default=True,
+              help="Sub-networks measured to fit it.")
+@click.option("--device", default="auto", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def predictor(ckpt: str, data: str, out: str, samples: int, device: str, seed: int) -> None:
+    """Fit an accuracy predictor (MLP on the arch encoding) on measured sub-networks."""
+    import numpy as np
+
+    from asebench.supernet import AccuracyPredictor, Scorer
+
+    if samples < 4:
+        raise AsebenchError(f"--samples must be >= 4, got {samples}")
+    scorer = Scorer.from_checkpoint(ckpt, data, device=device)
+    rng = np.random.default_rng(seed)
+    archs = [scorer.space.sample(rng) for _ in range(samples)]
+    accs = [scorer.score(a).top1 for a in archs]
+    split = max(1, samples // 5)
+    model = AccuracyPredictor(scorer.space)
+    model.fit(archs[split:], accs[split:], seed=seed)
+    error = np.sqrt(np.mean((model.predict(archs[:split]) - np.array(accs[:split])) ** 2))
+    model.fit(archs, accs, seed=seed)
+    model.save(out)
+    click.echo(f"{out}: {samples} sub-networks, held-out RMSE {error:.3f} points")
