@@ -46,6 +46,10 @@ class ASESearch:
         graph: False replaces the GNN by two dense layers per node (ablation V-D).
         center_drift: ablation of a public implementation's in-place edit: a rejected beta
             still becomes the node's center while the node keeps the old reward.
+        allow_noop: True (paper) lets an edit pick the op a position already has (a no-op);
+            False masks that op, so every edit changes the arch (an option of ours: with the
+            improvement reward a no-op earns exactly 0, above the typical negative reward,
+            and the paper-default policy drifts towards spending queries on beta == alpha).
         max_iterations: optional cap on controller steps besides the budget.
         initial_centers: exactly K archs to start from (ASE-NAS+); default: K random archs.
         constraint: optional ``(metric, max_value)``: beta replaces a center only if
@@ -72,6 +76,7 @@ class ASESearch:
     reward: str = "improvement"
     graph: bool = True
     center_drift: bool = False
+    allow_noop: bool = True
     max_iterations: int | None = None
     initial_centers: tuple[Arch, ...] | None = field(default=None)
     constraint: tuple[str, float] | None = None
@@ -87,7 +92,7 @@ class ASESearch:
         check_int(m, "embed", self.embed, 1)
         check_float(m, "init_scale", self.init_scale, 0.0, low_open=True)
         check_choice(m, "reward", self.reward, REWARDS)
-        for flag in ("update", "graph", "center_drift"):
+        for flag in ("update", "graph", "center_drift", "allow_noop"):
             check_choice(m, flag, getattr(self, flag), (True, False))
         check_int(m, "max_iterations", self.max_iterations, 1, allow_none=True)
         if self.initial_centers is not None:
@@ -109,7 +114,8 @@ class ASESearch:
 
     def controller(self, sizes: Sequence[int]) -> Controller:
         """The policy network for a space with ``sizes`` choices per position."""
-        return Controller(sizes, self.K, self.M, self.hidden, self.embed, self.graph)
+        return Controller(sizes, self.K, self.M, self.hidden, self.embed, self.graph,
+                          self.allow_noop)
 
     def _check_space(self, backend: Backend) -> tuple[int, ...]:
         space = backend.space

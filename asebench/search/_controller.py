@@ -44,10 +44,11 @@ class Controller:
     """
 
     def __init__(self, sizes: Sequence[int], K: int, M: int, hidden: int = 64,
-                 embed: int = 16, graph: bool = True) -> None:
+                 embed: int = 16, graph: bool = True, allow_noop: bool = True) -> None:
         self.sizes = tuple(int(s) for s in sizes)
         self.L, self.K, self.M, self.H, self.de = len(self.sizes), K, M, hidden, embed
         self.graph = graph
+        self.allow_noop = allow_noop
         self.C = max(self.sizes)
         self.V = sum(self.sizes)
         self.T = 1 + 2 * M
@@ -132,6 +133,7 @@ class Controller:
         h = np.zeros((B, H))
         Wl, bl = W["Wl"], W["bl"]
         positions = np.empty((B, self.M), dtype=np.int64)
+        beta = None if self.allow_noop else centers[rows, 0].copy()
         for t in range(T):
             xh[:, t, :H] = x
             xh[:, t, H:] = h
@@ -157,6 +159,8 @@ class Controller:
                 logits = (h[:, None, :] @ W["Wo"])[:, 0] + W["bo"]
                 if self.op_mask is not None:
                     logits = logits + self.op_mask[positions[:, t // 2 - 1]]
+                if beta is not None:  # no-op edits masked: the op must change
+                    logits[rows, beta[rows, positions[:, t // 2 - 1]]] = _NEG
             e = np.exp(logits - logits.max(axis=1, keepdims=True))
             cdf = np.cumsum(e, axis=1)
             k = (cdf < u[:, t, None] * cdf[:, -1:]).sum(axis=1)
@@ -165,10 +169,16 @@ class Controller:
             chosen[:, t] = k
             if t == 0:
                 x = g[rows, k]
+                if beta is not None:
+                    beta = centers[rows, k].copy()
             elif t % 2:
                 positions[:, t // 2] = k
                 x = W["pos"][rows, k]
-            elif t < T - 1:
+            else:
+                if beta is not None:
+                    beta[rows, positions[:, t // 2 - 1]] = k
+                if t == T - 1:
+                    break
                 x = W["ops"][rows, self.offsets[positions[:, t // 2 - 1]] + k]
         c.update(xh=xh, gates=gates, cells=cells, tcs=tcs, hs=hs, probs=probs, chosen=chosen)
         self.cache = c

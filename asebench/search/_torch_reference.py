@@ -60,6 +60,7 @@ def reference_loss(ctrl: Controller, theta: torch.Tensor, centers: np.ndarray, z
     logp = torch.zeros((), dtype=theta.dtype)
     ent = torch.zeros((), dtype=theta.dtype)
     positions: list[int] = []
+    beta = [int(c) for c in centers[int(chosen[0])]]
     mask = None if ctrl.op_mask is None else torch.as_tensor(ctrl.op_mask, dtype=theta.dtype)
     for t in range(ctrl.T):
         zz = torch.cat([x, hx]) @ W["Wl"] + W["bl"]
@@ -76,6 +77,10 @@ def reference_loss(ctrl: Controller, theta: torch.Tensor, centers: np.ndarray, z
             logits = hx @ W["Wo"] + W["bo"]
             if mask is not None:
                 logits = logits + mask[positions[-1]]
+            if not ctrl.allow_noop:
+                logits = logits.clone()
+                logits[beta[positions[-1]]] = -1e9
+                beta[positions[-1]] = k
         lsm = torch.log_softmax(logits, 0)
         p = lsm.exp()
         logp = logp + lsm[k]
