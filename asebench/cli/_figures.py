@@ -25,11 +25,14 @@ __all__ = ["figures"]
               show_default=True, help="Where the studies are cached (resumable).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Parallel workers for the studies [default: all cores].")
+@click.option("--budget", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Simulated seconds per run [default: the protocol's, 25,000].")
 @click.option("--master-seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--progress/--no-progress", default=True, show_default=True)
 @table_option
 def figures(out_dir: str, seeds: int, ablation_seeds: int | None, ablation_dataset: str,
-            study_root: str, workers: int | None, master_seed: int, progress: bool,
+            study_root: str, workers: int | None, budget: float | None, master_seed: int,
+            progress: bool,
             data: str | None) -> None:
     """Regenerate the paper's NB201 figures (6-9), anytime curves and Table I into --out."""
     from asebench.figures import make_figures
@@ -37,6 +40,7 @@ def figures(out_dir: str, seeds: int, ablation_seeds: int | None, ablation_datas
     command = "asebench " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if (
         sys.argv and sys.argv[0].endswith("asebench") and "figures" in sys.argv) else None
     make_figures(out_dir, seeds, study_root, workers=workers, ablation_seeds=ablation_seeds,
-                 ablation_dataset=ablation_dataset, master_seed=master_seed, data=data,
+                 ablation_dataset=ablation_dataset, master_seed=master_seed, budget_s=budget,
+                 data=data,
                  progress=progress, command=command, log=lambda line: click.echo(line, err=True))
     click.echo(f"report written to {out_dir}/README.md")

@@ -40,6 +40,7 @@ class FigureStudies:
         k_values: K values of Fig. 9(a); m_values: M values of Fig. 9(b).
         master_seed: root seed shared by all three studies (runs are paired across them).
         protocol: evaluation protocol name.
+        budget_s: simulated seconds per run (None: the protocol's, 25,000 s for ``paper``).
         data: benchmark table file (None: the embedded one).
     """
 
@@ -51,6 +52,7 @@ class FigureStudies:
     m_values: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
     master_seed: int = 0
     protocol: str = "paper"
+    budget_s: float | None = None
     data: str | None = None
     defaults: dict[str, int] = field(default_factory=lambda: {"K": 4, "M": 4})
 
@@ -77,23 +79,27 @@ class FigureStudies:
                 raise AsebenchError(f"{name} must be positive integers, got {values!r}")
             object.__setattr__(self, name, tuple(sorted({int(v) for v in values})))
 
-    # -- the three study specs -----------------------------------------------------------
-    def table1_spec(self):  # -> StudySpec (imported lazily: the study package pulls torch)
-        from asebench.study import DEFAULT_LABELS, StudySpec
+    # -- the three study specs (the study package is imported lazily: it is heavy) ---------
+    def _spec(self, methods: tuple, datasets: tuple[str, ...], seeds: int):  # -> StudySpec
+        from asebench.study import StudySpec
 
-        return StudySpec(methods=DEFAULT_LABELS, datasets=self.datasets, seeds=self.seeds,
-                         protocol=self.protocol, master_seed=self.master_seed, data=self.data)
+        return StudySpec(methods=methods, datasets=datasets, seeds=seeds, protocol=self.protocol,
+                         budget_s=self.budget_s, master_seed=self.master_seed, data=self.data)
+
+    def table1_spec(self):
+        from asebench.study import DEFAULT_LABELS
+
+        return self._spec(DEFAULT_LABELS, self.datasets, self.seeds)
 
     def subspace_spec(self):
-        from asebench.study import MethodSpec, StudySpec
+        from asebench.study import MethodSpec
 
         methods = (MethodSpec("ase", {"update": False}, "ase-no-update"),
                    MethodSpec("random-in-subspace", {}, "random-in-subspace"))
-        return StudySpec(methods=methods, datasets=self.datasets, seeds=self.ablation_seeds,
-                         protocol=self.protocol, master_seed=self.master_seed, data=self.data)
+        return self._spec(methods, self.datasets, self.ablation_seeds)  # type: ignore[arg-type]
 
     def ablation_spec(self):
-        from asebench.study import MethodSpec, StudySpec
+        from asebench.study import MethodSpec
 
         methods = [MethodSpec("ase", {"reward": "absolute"}, "ase-absolute"),
                    MethodSpec("ase", {"graph": False}, "ase-no-graph")]
@@ -101,9 +107,8 @@ class FigureStudies:
                     for k in self.k_values if k != self.defaults["K"]]
         methods += [MethodSpec("ase", {"M": m}, f"ase[M={m}]")
                     for m in self.m_values if m != self.defaults["M"]]
-        return StudySpec(methods=tuple(methods), datasets=(self.ablation_dataset,),
-                         seeds=self.ablation_seeds, protocol=self.protocol,
-                         master_seed=self.master_seed, data=self.data)
+        return self._spec(tuple(methods), (self.ablation_dataset,),
+                          self.ablation_seeds)  # type: ignore[arg-type]
 
     def specs(self) -> dict[str, object]:
         """``{directory name: StudySpec}`` in the order they should run."""

@@ -6,12 +6,8 @@ import contextlib
 import functools
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
-import matplotlib
-
-matplotlib.use("Agg", force=False)  # figures are written to files; no display is needed
-
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib as mpl
+from matplotlib.figure import Figure
 
 __all__ = [
     "DATASET_NAMES",
@@ -117,7 +113,7 @@ _RC = {
 @contextlib.contextmanager
 def paper_style() -> Iterator[None]:
     """Matplotlib settings for figures readable at IEEE paper size."""
-    with plt.rc_context(_RC):
+    with mpl.rc_context(_RC):
         yield
 
 
