@@ -1,0 +1,214 @@
+"""ASE-NAS: subspace graph, controller (against torch autograd), ablation switches."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from asebench.records import Budget
+from asebench.search import get
+from asebench.search._controller import Adam, Controller
+from asebench.search._graph import SubspaceGraph, adjacency, reward_feature
+from asebench.testing import FunctionBackend
+
+SMALL = {"hidden": 8, "embed": 2}
+
+
+# -- graph -----------------------------------------------------------------------------------
+def test_edges_point_from_worse_to_better_and_ties_have_none() -> None:
+    graph = SubspaceGraph([(0,), (1,), (2,)], [0.5, 0.9, 0.5])
+    assert sorted(graph.edges) == [(0, 1), (2, 1)]
+    assert graph.best() == 1
+    a = adjacency(np.array([[3.0, 1.0, 2.0]]))
+    assert a.tolist() == [[[0, 0, 0], [1, 0, 1], [1, 0, 0]]]
+    assert reward_feature(np.array([2.0, 2.0])).tolist() == [0.0, 0.0]
+
+
+def test_update_rule_replaces_only_on_improvement_and_recomputes_edges() -> None:
+    graph = SubspaceGraph([(0, 0), (1, 1)], [1.0, 2.0])
+    assert not graph.offer(0, (0, 2), improvement=-0.5, beta_reward=0.5)
+    assert graph.centers[0] == (0, 0) and graph.rewards[0] == 1.0
+    assert not graph.offer(0, (0, 2), improvement=1.0, beta_reward=2.0 + 1.0, allowed=False)
+    assert graph.offer(0, (0, 2), improvement=2.0, beta_reward=3.0)
+    assert graph.centers[0] == (0, 2) and graph.edges == [(1, 0)]
+
+
+def test_center_drift_moves_center_but_keeps_reward() -> None:
+    graph = SubspaceGraph([(0, 0)], [1.0])
+    assert not graph.offer(0, (2, 2), improvement=-1.0, beta_reward=0.0, drift=True)
+    assert graph.centers == [(2, 2)] and graph.rewards == [1.0]
+
+
+# -- controller ------------------------------------------------------------------------------
+def _random_step(ctrl: Controller, B: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    theta = np.stack([ctrl.init_params(rng, 0.5) for _ in range(B)])
+    centers = np.stack([[[rng.integers(s) for s in ctrl.sizes] for _ in range(ctrl.K)]
+                        for _ in range(B)])
+    rewards = rng.normal(size=(B, ctrl.K))
+    if ctrl.K > 2:
+        rewards[0, 1] = rewards[0, 2]  # a tie: no edge
+    adj, z = adjacency(rewards), reward_feature(rewards)
+    decisions = ctrl.sample(theta, centers, z, adj, rng.random((B, ctrl.T)))
+    return theta, centers, z, adj, decisions
+
+
+@pytest.mark.parametrize("sizes,K,M,graph,noop", [
+    ((5,) * 6, 4, 4, True, True),
+    ((3, 2, 4), 3, 2, True, False),
+    ((5,) * 6, 1, 6, True, True),
+    ((5,) * 6, 4, 3, False, True),
+])
+def test_backward_matches_torch_autograd(sizes, K, M, graph, noop) -> None:
+    torch_ref = pytest.importorskip("asebench.search._torch_reference")
+    ctrl = Controller(sizes, K, M, hidden=6, embed=3, graph=graph, allow_noop=noop)
+    theta, centers, z, adj, _ = _random_step(ctrl, B=3)
+    advantage = np.array([1.5, -0.7, 0.2])
+    grad = ctrl.backward(advantage, 0.3, np.empty_like(theta))
+    logp, ent = ctrl.log_prob_entropy()
+    for b in range(3):
+        loss, expected = torch_ref.reference_grad(
+            ctrl, theta[b], centers[b], z[b], adj[b], ctrl.cache["chosen"][b], advantage[b], 0.3)
+        assert loss == pytest.approx(-advantage[b] * logp[b] - 0.3 * ent[b], abs=1e-12)
+        np.testing.assert_allclose(grad[b], expected, rtol=1e-9, atol=1e-12)
+
+
+def test_joint_policy_sums_to_one_over_all_decisions() -> None:
+    torch = pytest.importorskip("torch")
+    torch_ref = pytest.importorskip("asebench.search._torch_reference")
+    ctrl = Controller((2, 3), K=2, M=2, hidden=4, embed=2)
+    theta, centers, z, adj, _ = _random_step(ctrl, B=1)
+    t = torch.tensor(theta[0])
+    total = 0.0
+    for chosen in itertools.product(range(2), range(2), range(3), range(2), range(3)):
+        if chosen[2] >= ctrl.sizes[chosen[1]] or chosen[4] >= ctrl.sizes[chosen[3]]:
+            continue
+        logp = -torch_ref.reference_loss(ctrl, t, centers[0], z[0], adj[0],
+                                         np.array(chosen), 1.0, 0.0)
+        total += float(logp.exp())
+    assert total == pytest.approx(1.0, abs=1e-12)
+
+
+def test_sampled_log_prob_matches_probabilities_and_stays_in_subspace() -> None:
+    ctrl = Controller((5,) * 6, K=4, M=2, hidden=8, embed=2)
+    theta, centers, z, adj, (node, positions, ops) = _random_step(ctrl, B=200, seed=1)
+    logp, ent = ctrl.log_prob_entropy()
+    assert np.all(logp < 0) and np.all(ent > 0)
+    for b in range(200):
+        beta = list(centers[b, node[b]])
+        for p, c in zip(positions[b], ops[b]):
+            beta[p] = c
+        assert np.sum(np.array(beta) != centers[b, node[b]]) <= 2
+    for p in ctrl.cache["probs"]:
+        np.testing.assert_allclose(p.sum(axis=1), 1.0)
+
+
+def test_noop_masking_changes_every_edit() -> None:
+    ctrl = Controller((5,) * 6, K=3, M=3, hidden=8, embed=2, allow_noop=False)
+    theta, centers, z, adj, (node, positions, ops) = _random_step(ctrl, B=300, seed=2)
+    for b in range(300):
+        beta = list(centers[b, node[b]])
+        for p, c in zip(positions[b], ops[b]):
+            assert beta[p] != c
+            beta[p] = c
+
+
+def test_gradients_reach_every_parameter_group() -> None:
+    ctrl = Controller((5,) * 6, K=4, M=4, hidden=8, embed=2)
+    theta, *_ = _random_step(ctrl, B=1, seed=3)
+    grad = ctrl.backward(np.array([2.0]), 0.1, np.empty_like(theta))
+    for name, (a, b) in ctrl.slices.items():
+        assert np.abs(grad[0, a:b]).sum() > 0, name
+
+
+def test_adam_matches_torch() -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    theta = rng.normal(size=(1, 5))
+    ref = torch.tensor(theta[0].copy(), requires_grad=True)
+    opt = torch.optim.Adam([ref], lr=1e-2)
+    adam = Adam(theta.shape, 1e-2)
+    for _ in range(5):
+        g = rng.normal(size=(1, 5))
+        ref.grad = torch.tensor(g[0].copy())
+        opt.step()
+        adam.step(theta, g.copy())
+    np.testing.assert_allclose(theta[0], ref.detach().numpy(), rtol=1e-12)
+
+
+# -- searcher and ablation switches ----------------------------------------------------------
+def _peaked(arch) -> float:
+    """One optimum at (2, 2, 2, 2, 2); reward falls with distance to it."""
+    return -float(sum(c != 2 for c in arch))
+
+
+BACKEND = FunctionBackend(sizes=(3,) * 5, reward_fn=_peaked)
+
+
+def _run(budget: int = 60, seed: int = 0, **options):
+    return get("ase", **SMALL, **options).run(BACKEND, Budget(queries=budget),
+                                              np.random.default_rng(seed))
+
+
+def test_initial_centers_are_queried_first_and_info_is_complete() -> None:
+    centers = [(0,) * 5, (1,) * 5]
+    trace = _run(K=2, initial_centers=centers)
+    assert list(trace.archs[:2]) == centers
+    info = trace.info
+    assert len(info["final_centers"]) == 2 and len(info["final_center_rewards"]) == 2
+    assert info["iterations"] == len(trace) - 2
+    assert 2 <= info["subspaces_explored"] <= 2 + info["replacements"]
+    assert trace.answer_reward == max(info["final_center_rewards"])
+    for arch, reward in zip(info["final_centers"], info["final_center_rewards"]):
+        assert _peaked(arch) == reward
+
+
+def test_update_false_keeps_initial_centers() -> None:
+    trace = _run(update=False)
+    assert [tuple(a) for a in trace.info["final_centers"]] == list(trace.archs[:4])
+    assert trace.info["replacements"] == 0 and trace.info["subspaces_explored"] <= 4
+
+
+def test_update_finds_the_optimum_on_a_smooth_function() -> None:
+    trace = _run(budget=120, M=2)
+    assert trace.answer_reward == 0.0 and trace.answer == (2,) * 5
+
+
+def test_absolute_reward_and_no_graph_change_the_search() -> None:
+    base = _run()
+    assert _run(reward="absolute").archs != base.archs
+    no_graph = _run(graph=False)
+    assert no_graph.archs != base.archs
+
+
+def test_center_drift_leaves_stale_rewards() -> None:
+    stale = 0
+    for seed in range(5):
+        info = _run(seed=seed, center_drift=True).info
+        stale += sum(_peaked(a) != r for a, r in zip(info["final_centers"],
+                                                      info["final_center_rewards"]))
+    assert stale > 0
+    info = _run(seed=0).info
+    assert all(_peaked(a) == r for a, r in zip(info["final_centers"], info["final_center_rewards"]))
+
+
+def test_max_iterations_and_constraint() -> None:
+    trace = _run(max_iterations=7)
+    assert trace.info["iterations"] == 7 and len(trace) == 4 + 7
+    constrained = _run(budget=100, seed=1, constraint=("size", 6.0))
+    initial = set(constrained.archs[:4])
+    for arch in map(tuple, constrained.info["final_centers"]):
+        assert arch in initial or sum(arch) <= 6.0
+
+
+def test_random_in_subspace_samples_the_evoked_ball() -> None:
+    searcher = get("random-in-subspace", M=2, ase_options=SMALL)
+    trace = searcher.run(BACKEND, Budget(queries=30), np.random.default_rng(0))
+    center = tuple(trace.info["center"])
+    assert all(sum(x != y for x, y in zip(a, center)) <= 2 for a in trace.archs)
+    ase = get("ase", M=2, **SMALL)
+    explicit = get("random-in-subspace", center=(0,) * 5, M=1).run(
+        BACKEND, Budget(queries=30), np.random.default_rng(0))
+    assert all(sum(a) <= 2 for a in explicit.archs) and ase.M == 2
