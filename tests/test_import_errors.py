@@ -8,10 +8,10 @@ import pickle
 import shutil
 from pathlib import Path
 
+import import_fixtures as fx
 import pytest
 from click.testing import CliRunner
 
-import import_fixtures as fx
 from asebench.cli import cli
 from asebench.errors import DataError
 from asebench.tables.importers import import_official

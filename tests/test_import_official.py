@@ -8,11 +8,11 @@ import json
 import random
 from pathlib import Path
 
+import import_fixtures as fx
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
-import import_fixtures as fx
 from asebench.backends import TabularBackend
 from asebench.cli import cli
 from asebench.spaces import NB201Space

@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import pickle
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 

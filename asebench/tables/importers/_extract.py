@@ -15,12 +15,13 @@ Nothing of the source is kept after an architecture is read, so memory stays fla
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from asebench.errors import DataError
 from asebench.tables._format import DATASETS
 
-__all__ = ["ArchReader", "FLAVORS", "HPS", "Record"]
+__all__ = ["FLAVORS", "HPS", "ArchReader", "Record"]
 
 HPS: tuple[str, ...] = ("12", "200")
 FLAVORS = ("nats", "nb201")
@@ -70,7 +71,7 @@ class ArchReader:
         self.flavor = flavor
         self._arch_results = ArchResults
 
-    def load(self, index: int, state: Mapping[str, Any]) -> "OrderedDict[str, Any]":
+    def load(self, index: int, state: Mapping[str, Any]) -> OrderedDict[str, Any]:
         """Turn one arch's raw ``{hp: state dict}`` into official ``ArchResults`` and register
         them in the API object (as its own ``reload`` does)."""
         if not isinstance(state, Mapping):
@@ -143,7 +144,12 @@ def _read_schedule(results: Any, dataset: str, hp: str, record: Record) -> None:
     runs = _runs(results, search)
     prefix = f"{dataset}/"
     if runs:
-        seeds, valid, train_time, valid_time, test, valtest = [], [], [], [], [], []
+        seeds: list[Value] = []
+        valid: list[Value] = []
+        train_time: list[Value] = []
+        valid_time: list[Value] = []
+        test: list[Value] = []
+        valtest: list[Value] = []
         for seed, run in runs:
             train = run.get_train()
             seeds.append(seed)
@@ -176,7 +182,7 @@ def _read_schedule(results: Any, dataset: str, hp: str, record: Record) -> None:
         # the report split: trained on train+valid, tested on the CIFAR-10 test set
         full = _runs(results, "cifar10")
         if full:
-            record[prefix + f"test_seeds_{hp}"] = [seed for seed, _ in full]
+            record[prefix + f"test_seeds_{hp}"] = [float(seed) for seed, _ in full]
             record[prefix + f"test_acc_{hp}"] = [_eval(run, "ori-test")[0] for _, run in full]
             record[prefix + f"test_acc_{hp}_mean"] = _mean_metric(results, "cifar10", "ori-test")
 

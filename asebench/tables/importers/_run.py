@@ -6,14 +6,21 @@ import importlib.metadata
 import os
 import pickle
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 
 from asebench.errors import AsebenchError, DataError
-from asebench.tables._format import DATASETS, SEEDS_200, TableMeta, sha256_file, write_table
+from asebench.tables._format import (
+    DATASETS,
+    SEEDS_200,
+    TableMeta,
+    sha256_file,
+    write_table,
+)
 from asebench.tables.importers._archive import read_archive, read_error, read_meta
 from asebench.tables.importers._assemble import Columns
 from asebench.tables.importers._extract import ArchReader

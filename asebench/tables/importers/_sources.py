@@ -77,7 +77,7 @@ class SourceInfo:
 
 def _dropped(*args: Any, **kwargs: Any) -> None:
     """Stands in for torch tensor/storage constructors: weights are not needed."""
-    return None
+    return
 
 
 class _Refused(pickle.UnpicklingError):
@@ -126,10 +126,10 @@ def load_pth(path: Path) -> Any:
     import numpy as np
     import torch
 
-    safe = [np.dtype, np.ndarray, np.float64, np.float32, np.int64, np.int32]
+    safe: list[Any] = [np.dtype, np.ndarray, np.float64, np.float32, np.int64, np.int32]
     for module in ("numpy._core.multiarray", "numpy.core.multiarray"):
         try:
-            safe.append(getattr(__import__(module, fromlist=["scalar"]), "scalar"))
+            safe.append(__import__(module, fromlist=["scalar"]).scalar)
             break
         except (ImportError, AttributeError):
             continue
@@ -186,7 +186,7 @@ def detect_source(path: Path) -> SourceInfo:
                                         head.startswith(_TORCH_LEGACY_MAGIC)):
         stem = name[: -len(_PBZ2)] if name.endswith(_PBZ2) else path.stem
         return SourceInfo("nats-pickle", path, name, stem)
-    if head.startswith(_ZIP_MAGIC) or head.startswith(_TORCH_LEGACY_MAGIC):
+    if head.startswith((_ZIP_MAGIC, _TORCH_LEGACY_MAGIC)):
         return SourceInfo("nb201-pth", path, name, path.stem)
     if not head:
         raise DataError(f"{path}: empty file, not a benchmark file")
