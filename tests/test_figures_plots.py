@@ -148,7 +148,7 @@ def fig8_study():
 
 
 def test_best_so_far_by_step_is_the_mean_of_running_maxima():
-    runs, traces = fig8_study()
+    _, traces = fig8_study()
     curves = best_so_far_by_step(traces)
     rows = curves[(curves["panel"] == "(a) reward type") & (curves["label"] == "ase")]
     ase = traces[traces["label"] == "ase"]

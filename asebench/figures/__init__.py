@@ -28,7 +28,12 @@ from asebench.figures._fig8 import (
 )
 from asebench.figures._fig9 import caption_sweeps, plot_sweeps, sweep_summary
 from asebench.figures._make import make_figures
-from asebench.figures._report import ReportEntry, atomic_write, write_figure, write_readme
+from asebench.figures._report import (
+    ReportEntry,
+    atomic_write,
+    write_figure,
+    write_readme,
+)
 from asebench.figures._stats import Comparison, compare, summarize
 from asebench.figures._studies import FigureStudies, study_directory
 from asebench.figures._style import METHOD_STYLES, color_for, display_name, paper_style
@@ -36,12 +41,12 @@ from asebench.figures._synthetic import SyntheticArm, synthetic_study
 from asebench.figures._table1 import caption_table1
 
 __all__ = [
-    "Comparison",
     "FIG7_LABELS",
     "FIG8_PANELS",
-    "FigureStudies",
     "METHOD_STYLES",
     "PAPER_FIG6",
+    "Comparison",
+    "FigureStudies",
     "ReportEntry",
     "SyntheticArm",
     "anytime_curves",
@@ -65,9 +70,9 @@ __all__ = [
     "plot_distance",
     "plot_subspace_update",
     "plot_sweeps",
+    "study_directory",
     "subspace_update_summary",
     "subspaces_explored",
-    "study_directory",
     "summarize",
     "sweep_summary",
     "synthetic_study",

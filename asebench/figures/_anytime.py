@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,14 @@ from matplotlib.figure import Figure
 
 from asebench.errors import AsebenchError
 from asebench.figures._checks import require_columns
-from asebench.figures._style import color_for, dataset_name, display_name, new_figure, ordered, styled
+from asebench.figures._style import (
+    color_for,
+    dataset_name,
+    display_name,
+    new_figure,
+    ordered,
+    styled,
+)
 
 __all__ = ["anytime_curves", "caption_anytime", "plot_anytime"]
 
@@ -39,8 +47,9 @@ def anytime_curves(traces: pd.DataFrame, grid: Sequence[float] | None = None,
     if grid is None:
         if points < 2:
             raise AsebenchError(f"points must be >= 2, got {points}")
-        grid = np.linspace(0.0, float(traces["elapsed_s"].max()), points + 1)[1:]
-    times = np.asarray(grid, dtype=float)
+        times = np.linspace(0.0, float(traces["elapsed_s"].max()), points + 1)[1:]
+    else:
+        times = np.asarray(grid, dtype=float)
     rank = {d: i for i, d in enumerate(traces["dataset"].unique())}
     ordered_rows = traces.sort_values(["dataset", "label", "seed", "elapsed_s"], kind="stable",
                                       key=lambda c: c.map(rank) if c.name == "dataset" else c)
@@ -99,7 +108,7 @@ def plot_anytime(curves: pd.DataFrame, band: str = "sem") -> Figure:
         ax.set_title(dataset_name(str(dataset)))
         ax.set_xlabel("simulated search time (s)")
     axes[0].set_ylabel("test acc. of incumbent (%)")
-    by_name: dict[str, object] = {}
+    by_name: dict[str, Any] = {}
     for ax in axes:
         for handle, name in zip(*ax.get_legend_handles_labels()):
             by_name.setdefault(name, handle)

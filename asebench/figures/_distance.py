@@ -13,7 +13,7 @@ comparison in chunks. Both are exact; the tests compare them against a plain dou
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -95,14 +95,14 @@ def _grid_sums(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         g_count, g_sum, g_sq = 0, 0.0, 0.0
         sub = mask
         while True:
-            sign = -1 if (bin(mask).count("1") - bin(sub).count("1")) & 1 else 1
+            sign = -1 if (mask.bit_count() - sub.bit_count()) & 1 else 1
             g_count += sign * int(f_count[sub])
             g_sum += sign * f_sum[sub]
             g_sq += sign * f_sq[sub]
             if sub == 0:
                 break
             sub = (sub - 1) & mask
-        d = bin(mask).count("1")
+        d = mask.bit_count()
         count[d] += g_count
         total[d] += g_sum
         squares[d] += g_sq

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -11,7 +11,13 @@ from matplotlib.patches import Patch
 
 from asebench.figures._checks import require_columns
 from asebench.figures._stats import compare, summarize
-from asebench.figures._style import color_for, dataset_name, display_name, new_figure, styled
+from asebench.figures._style import (
+    color_for,
+    dataset_name,
+    display_name,
+    new_figure,
+    styled,
+)
 
 __all__ = ["FIG7_LABELS", "caption_subspace_update", "plot_subspace_update",
            "subspace_update_summary"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -11,7 +11,13 @@ from matplotlib.figure import Figure
 from asebench.errors import AsebenchError
 from asebench.figures._checks import require_columns
 from asebench.figures._stats import compare, summarize
-from asebench.figures._style import color_for, dataset_name, display_name, new_figure, styled
+from asebench.figures._style import (
+    color_for,
+    dataset_name,
+    display_name,
+    new_figure,
+    styled,
+)
 
 __all__ = ["FIG8_PANELS", "best_so_far_by_step", "caption_ablation_curves",
            "plot_ablation_curves", "subspaces_explored"]
@@ -148,7 +154,7 @@ def caption_ablation_curves(runs: pd.DataFrame, panels: Mapping[str, Sequence[st
     line1 = (f"Best-so-far reward vs search step on NB201 {where} (mean, band = std over seeds); "
              "the paper ran these ablations on the MobileNet space on ImageNet, not on NB201.")
     parts = []
-    for panel, labels in panels.items():
+    for labels in panels.values():
         a, b = (runs[runs["label"] == label] for label in labels[:2])
         if a.empty or b.empty:
             continue

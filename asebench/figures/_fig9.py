@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -37,7 +37,8 @@ def sweep_summary(runs: pd.DataFrame, params: Sequence[str] = ("K", "M"),
         column = param if param in runs.columns else f"opt_{param}"
         if column not in runs.columns:
             continue
-        kept = runs[runs[column].notna()].assign(_v=lambda f: f[column].astype(float))
+        kept = runs[runs[column].notna()]
+        kept = kept.assign(_v=kept[column].astype(float))
         if kept.empty:
             continue
         out = summarize(kept, ["_v"], value).rename(columns={"_v": "value"})

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import pandas as pd
 
@@ -26,7 +26,12 @@ from asebench.figures._fig8 import (
     subspaces_explored,
 )
 from asebench.figures._fig9 import caption_sweeps, plot_sweeps, sweep_summary
-from asebench.figures._report import ReportEntry, atomic_write, write_figure, write_readme
+from asebench.figures._report import (
+    ReportEntry,
+    atomic_write,
+    write_figure,
+    write_readme,
+)
 from asebench.figures._studies import FigureStudies, study_directory
 from asebench.figures._table1 import caption_table1
 
@@ -217,7 +222,7 @@ def _command(out: Path, root: Path, plan: FigureStudies, ablation_dataset: str) 
 
 def _header(plan: FigureStudies, paths: dict[str, Path], root: Path) -> str:
     specs = plan.specs()
-    arms = sum(len(spec.method_specs) * len(spec.datasets)  # type: ignore[attr-defined]
+    arms = sum(len(spec.method_specs) * len(spec.datasets)  # type: ignore[attr-defined,misc]
                for name, spec in specs.items() if name != "table1")
     studies = ", ".join(f"`{p}`" for p in paths.values())
     return (

@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import pandas as pd
 from matplotlib.figure import Figure

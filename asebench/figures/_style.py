@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 import matplotlib as mpl
 from matplotlib.figure import Figure
@@ -92,7 +93,7 @@ def ordered(keys: Iterable[str], order: Iterable[str] = ()) -> list[str]:
     return sorted(seen, key=lambda k: (rank.get(_canonical(k), len(rank)), str(k)))
 
 
-_RC = {
+_RC: Any = {
     "font.size": 8,
     "axes.titlesize": 8,
     "axes.labelsize": 8,
@@ -132,7 +133,7 @@ def styled(function: _F) -> _F:
 
 
 def new_figure(ncols: int = 1, nrows: int = 1, width: float = PAPER_WIDTH_IN,
-               height: float = 2.3, **kwargs: object) -> tuple[Figure, list]:
+               height: float = 2.3, **kwargs: Any) -> tuple[Figure, list[Any]]:
     """A figure at paper size and its axes as a flat list (not tied to pyplot's state)."""
     with paper_style():
         fig = Figure(figsize=(width, height), layout="constrained")

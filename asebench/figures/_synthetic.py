@@ -6,8 +6,8 @@ The numbers mean nothing; they follow the runs/traces column contract of
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
