@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -63,7 +65,7 @@ def test_spec_is_frozen_and_accepts_names_or_specs() -> None:
     assert dict(spec.method("ase+").options) == {"K": 2}
     again = StudySpec(methods=spec.method_specs, seeds=3)
     assert again.method_specs == spec.method_specs
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         spec.seeds = 4  # type: ignore[misc]
 
 

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from asebench.analysis._load import Study, load
-from asebench.analysis._paper import DISPLAY_NAMES, PAPER_ROW_NAMES, PAPER_TABLE1, display_name
-from asebench.analysis._stats import PairedComparison, bootstrap_mean_ci, paired_comparison
+from asebench.analysis._paper import (
+    DISPLAY_NAMES,
+    PAPER_ROW_NAMES,
+    PAPER_TABLE1,
+    display_name,
+)
+from asebench.analysis._stats import (
+    PairedComparison,
+    bootstrap_mean_ci,
+    paired_comparison,
+)
 from asebench.analysis._table1 import REWARD_COLUMN_NOTES, table1, to_latex, to_markdown
 
 __all__ = [
     "DISPLAY_NAMES",
     "PAPER_ROW_NAMES",
     "PAPER_TABLE1",
-    "PairedComparison",
     "REWARD_COLUMN_NOTES",
+    "PairedComparison",
     "Study",
     "bootstrap_mean_ci",
     "display_name",

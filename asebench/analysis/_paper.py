@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping
 
-__all__ = ["PAPER_TABLE1", "PAPER_ROW_NAMES", "DISPLAY_NAMES", "display_name"]
+__all__ = ["DISPLAY_NAMES", "PAPER_ROW_NAMES", "PAPER_TABLE1", "display_name"]
 
 _C10, _C100, _IN = "cifar10", "cifar100", "ImageNet16-120"
 

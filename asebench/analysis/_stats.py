@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["PairedComparison", "paired_comparison", "bootstrap_mean_ci"]
+__all__ = ["PairedComparison", "bootstrap_mean_ci", "paired_comparison"]
 
 
 class PairedComparison(NamedTuple):

@@ -3,6 +3,7 @@ ours, and a paired test of every method against ASE-NAS."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,7 @@ from asebench.analysis._load import Study
 from asebench.analysis._paper import PAPER_TABLE1, display_name
 from asebench.analysis._stats import paired_comparison
 
-__all__ = ["table1", "to_markdown", "to_latex", "REWARD_COLUMN_NOTES"]
+__all__ = ["REWARD_COLUMN_NOTES", "table1", "to_latex", "to_markdown"]
 
 REWARD_COLUMN_NOTES = {
     "vtao_test_acc_12_single": (
@@ -88,7 +89,7 @@ def table1(study: Study, reference: str = "ase", metric: str = "test_accuracy") 
 
 
 def _p(p: float) -> str:
-    if p != p:
+    if math.isnan(p):
         return "–"
     return f"{p:.1e}" if p < 1e-3 else f"{p:.3f}"
 
@@ -113,10 +114,10 @@ def _cells(table: pd.DataFrame, latex: bool) -> tuple[list[str], list[list[str]]
                 line += [dash, dash]
                 line2.append(dash)
                 continue
-            line.append(f"{r.mean:.2f} {pm} {r.std:.2f}" if r.std == r.std else f"{r.mean:.2f}")
+            line.append(f"{r.mean:.2f} {pm} {r.std:.2f}" if not math.isnan(r.std) else f"{r.mean:.2f}")
             line.append(f"{r.paper_mean:.2f} {pm} {r.paper_std:.2f}"
-                        if r.paper_mean == r.paper_mean else dash)
-            line2.append(dash if r.diff_mean != r.diff_mean else
+                        if not math.isnan(r.paper_mean) else dash)
+            line2.append(dash if math.isnan(r.diff_mean) else
                          f"{r.diff_mean:+.2f} [{r.ci_low:+.2f}, {r.ci_high:+.2f}], "
                          f"p = {_p(r.p_value)}")
         body.append(line)
@@ -132,9 +133,9 @@ def _notes(table: pd.DataFrame) -> list[str]:
     budget_text = f"{budget:,.0f} s" if isinstance(budget, (int, float)) else "?"
     return [
         f"Reward column: `{a.get('reward_column')}` ({a.get('reward_note')}).",
-        f"Reported: `{a.get('report_column')}` of the final architecture; protocol "
-        f"`{a.get('protocol')}` (cost source {a.get('cost_source')}), budget {budget_text} "
-        f"per run, {a.get('seeds')} paired seeds (master seed {a.get('master_seed')}).",
+        (f"Reported: `{a.get('report_column')}` of the final architecture; protocol "
+         f"`{a.get('protocol')}` (cost source {a.get('cost_source')}), budget {budget_text} "
+         f"per run, {a.get('seeds')} paired seeds (master seed {a.get('master_seed')})."),
         f"Data table: {a.get('data_name')} (sha256 {sha[:12]}).",
     ]
 
@@ -152,8 +153,9 @@ def to_markdown(table: pd.DataFrame) -> str:
     lines = [f"## Table I: test accuracy (%) on NAS-Bench-201, mean ± std over {n} runs", ""]
     lines += grid(head, body)
     if body2:
-        lines += ["", f"### Paired comparison with {ref}: mean difference (method − {ref}) "
-                  "[95% bootstrap CI], two-sided Wilcoxon signed-rank p-value", ""]
+        title = (f"### Paired comparison with {ref}: mean difference (method − {ref}) "
+                 "[95% bootstrap CI], two-sided Wilcoxon signed-rank p-value")
+        lines += ["", title, ""]
         lines += grid(head2, body2)
     lines += [""] + [f"- {note}" for note in _notes(table)]
     return "\n".join(lines) + "\n"

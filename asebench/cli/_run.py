@@ -9,7 +9,7 @@ import click
 from asebench.cli._options import table_option
 from asebench.errors import AsebenchError
 
-__all__ = ["run", "parse_settings"]
+__all__ = ["parse_settings", "run"]
 
 
 def parse_settings(items: tuple[str, ...]) -> dict[str, dict[str, Any]]:

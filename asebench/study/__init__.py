@@ -19,14 +19,14 @@ from asebench.study._spec import (
 from asebench.study._store import StudyStore, atomic_write_text
 
 __all__ = [
-    "Cell",
-    "Chunk",
     "DEFAULT_LABELS",
     "EXECUTORS",
+    "TRANSFER_SOURCE",
+    "Cell",
+    "Chunk",
     "MethodSpec",
     "StudySpec",
     "StudyStore",
-    "TRANSFER_SOURCE",
     "atomic_write_text",
     "default_workers",
     "parse_assignments",

@@ -10,8 +10,9 @@ import json
 import os
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -22,8 +23,15 @@ from asebench.records import Budget, Trace
 from asebench.study._plan import Chunk
 from asebench.study._seeding import run_generators
 
-__all__ = ["RunContext", "ChunkResult", "execute_chunk", "make_backend", "make_searcher",
-           "encode_value", "configure_worker"]
+__all__ = [
+    "ChunkResult",
+    "RunContext",
+    "configure_worker",
+    "encode_value",
+    "execute_chunk",
+    "make_backend",
+    "make_searcher",
+]
 
 
 @dataclass(frozen=True)
@@ -37,11 +45,6 @@ class RunContext:
     data: str | None = None
     protocol_options: Mapping[str, Any] = field(default_factory=dict)
     backend_options: Mapping[str, Any] = field(default_factory=dict)
-
-    def __reduce__(self) -> Any:  # plain dicts pickle; mapping proxies do not
-        return (RunContext, (self.backend, self.protocol, self.budget_s, self.master_seed,
-                             self.data, dict(self.protocol_options),
-                             dict(self.backend_options)))
 
 
 class ChunkResult(NamedTuple):

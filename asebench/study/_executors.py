@@ -10,11 +10,12 @@ import concurrent.futures as cf
 import multiprocessing
 import os
 from collections import deque
-from typing import Any, Callable, Iterable, Protocol
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
 
 from asebench.errors import AsebenchError
 
-__all__ = ["Executor", "make_executor", "EXECUTORS", "default_workers"]
+__all__ = ["EXECUTORS", "Executor", "default_workers", "make_executor"]
 
 EXECUTORS = ("local", "dask")
 
@@ -118,7 +119,7 @@ class DaskExecutor:
         return 2 * max(threads, 1)
 
     @classmethod
-    def from_client(cls, client: Any, data: str | None = None) -> "DaskExecutor":
+    def from_client(cls, client: Any, data: str | None = None) -> DaskExecutor:
         self = cls.__new__(cls)
         self._cluster, self._client = None, client
         self._owns_client = False

@@ -9,7 +9,7 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["package_versions", "git_revision"]
+__all__ = ["git_revision", "package_versions"]
 
 _PACKAGES = ("asebench", "numpy", "pandas", "pyarrow", "scipy", "torch", "dask",
              "distributed", "click")

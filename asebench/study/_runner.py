@@ -7,9 +7,10 @@ import heapq
 import json
 import os
 import time
-from datetime import datetime, timezone
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from asebench.backends import TabularBackend, get_protocol
 from asebench.errors import AsebenchError
@@ -21,7 +22,7 @@ from asebench.study._progress import Progress
 from asebench.study._spec import StudySpec
 from asebench.study._store import StudyStore
 
-__all__ = ["run_study", "resolve_config"]
+__all__ = ["resolve_config", "run_study"]
 
 
 def _table_info(spec: StudySpec) -> dict[str, Any] | None:
@@ -112,7 +113,7 @@ def run_study(spec: StudySpec, out_dir: str | os.PathLike[str], *, workers: int 
         "versions": package_versions(),
         "git": git_revision(),
         "command": command_line(),
-        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "execution": {"executor": executor, "workers": workers or default_workers(),
                       "scheduler": scheduler if isinstance(scheduler, str) else None},
         "status": "running",
@@ -130,7 +131,7 @@ def run_study(spec: StudySpec, out_dir: str | os.PathLike[str], *, workers: int 
     _run_chunks(chunks, done, context, store, spec, executor, workers, scheduler, progress)
     store.consolidate(c.key for c in chunks)
     metadata.update(status="complete", wall_seconds=round(time.perf_counter() - tic, 3),
-                    finished=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                    finished=datetime.now(UTC).isoformat(timespec="seconds"))
     store.write_metadata(metadata)
     return store.root
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["run_seed_sequences", "run_generators"]
+__all__ = ["run_generators", "run_seed_sequences"]
 
 
 def run_seed_sequences(master_seed: int, start: int, stop: int) -> list[np.random.SeedSequence]:

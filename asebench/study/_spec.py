@@ -5,19 +5,20 @@ from __future__ import annotations
 import ast
 import json
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from asebench.errors import AsebenchError
 from asebench.tables import DATASETS
 
 __all__ = [
-    "MethodSpec",
-    "StudySpec",
     "DEFAULT_LABELS",
     "TRANSFER_SOURCE",
-    "parse_methods",
+    "MethodSpec",
+    "StudySpec",
     "parse_assignments",
+    "parse_methods",
     "parse_value",
 ]
 
