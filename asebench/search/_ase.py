@@ -39,7 +39,8 @@ class ASESearch:
         entropy_weight: weight of the entropy bonus.
         baseline_decay: moving-average decay of the reward baseline (not given in the paper;
             0.9 as NB201's REINFORCE).
-        hidden: width of the GNN and LSTM; embed: width of one (position, choice) vector.
+        hidden: width of the GNN and LSTM; embed: width of one (position, choice) vector
+            (not given in the paper; 32 as NB201's ENAS controller, and fast).
         init_scale: parameters start uniform in [-init_scale, init_scale].
         update: False freezes the K initial subspaces (ablation, paper V-B).
         reward: ``improvement`` (paper) or ``absolute`` (R = reward(beta); ablation V-C).
@@ -69,8 +70,8 @@ class ASESearch:
     lr: float = 1e-2
     entropy_weight: float = 7.5e-4
     baseline_decay: float = 0.9
-    hidden: int = 64
-    embed: int = 16
+    hidden: int = 32
+    embed: int = 8
     init_scale: float = 0.1
     update: bool = True
     reward: str = "improvement"
