@@ -97,3 +97,15 @@ def test_bad_checkpoint(folder: Path, tmp_path: Path) -> None:
         Scorer.from_checkpoint(bad, folder)
     with pytest.raises(AsebenchError, match="does not exist"):
         read_checkpoint(tmp_path / "missing.pt")
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_gpu_bf16_channels_last_training_and_scoring(folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "gpu.pt"
+    result = train_supernet(folder, out, _config(device="cuda"), progress=False)
+    assert all(loss == loss for loss in result.losses)
+    scorer = Scorer.from_checkpoint(out, folder, device="cuda", calibration=32)
+    assert scorer.device.type == "cuda"
+    score = scorer.score(scorer.space.largest())
+    assert 0.0 <= score.top1 <= 100.0 and score.top5 >= score.top1
