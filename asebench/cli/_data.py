@@ -59,6 +59,10 @@ def import_(path: Path, out: Path | None, workers: int | None, quiet: bool) -> N
     from asebench.tables.importers import import_official
 
     progress = None if quiet else _Progress(path.name)
+    if not quiet and path.is_file():
+        click.echo(f"loading {path.name}: a single pickle is read whole before the first "
+                   "architecture (memory of its unpickled size); an archive directory "
+                   "(NATS-tss-v1_0-3ffb9-simple) streams instead", err=True)
     result = import_official(path, out, workers=workers, progress=progress)
     size_mb = result.path.stat().st_size / 1e6
     click.echo(f"wrote {result.path} ({result.num_archs} archs, {size_mb:.1f} MB, "
