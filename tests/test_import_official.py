@@ -251,3 +251,22 @@ def test_query_uses_imported_table_via_data_and_env(sources, tmp_path: Path) -> 
         assert record["reward_column"] == "valid_acc_12"
         assert record["query_cost_s"] == table.column("cifar10", "cost_12ep_s")[4]
         assert record["valid_acc_12"] == table.column("cifar100", "valid_acc_12")[4].tolist()
+
+
+def test_full_archive_with_weights_reads_the_same(imported, tmp_path: Path) -> None:
+    """``-full`` archives also hold trained weights (torch tensors): they are skipped."""
+    import torch
+    from nats_bench import pickle_save
+
+    directory = fx.write_nats_archive(tmp_path, N_ARCHS, name="NATS-tss-v1_0-3ffb9-full")
+    for index, arch_str in enumerate(fx.meta_archs(N_ARCHS)):
+        state = fx.arch_state(index, arch_str)
+        for schedule in state.values():
+            for run in schedule["all_results"].values():
+                run["net_state_dict"] = {"stem.weight": torch.ones(4, 3)}
+        pickle_save(state, str(directory / f"{index:06d}.pickle"))
+    table = load_table(import_official(directory, tmp_path / "full.npz").path)
+    assert table.meta.name == "imported:NATS-tss-v1_0-3ffb9-full"
+    for dataset in DATASETS:
+        for name, array in imported["archive"].columns[dataset].items():
+            np.testing.assert_array_equal(array, table.columns[dataset][name])

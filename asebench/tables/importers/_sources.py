@@ -9,7 +9,7 @@ Three kinds of source are understood:
 
 The pickles are read with an allow-list unpickler (containers, numbers, numpy scalars), not
 with a bare :func:`pickle.load`: a file that asks for anything else is rejected as "not an
-official benchmark file", and trained weights in ``-full`` archives are dropped unread.
+official benchmark file", and trained weights in ``-full`` archives are never rebuilt.
 """
 
 from __future__ import annotations
@@ -76,7 +76,8 @@ class SourceInfo:
 
 
 def _dropped(*args: Any, **kwargs: Any) -> None:
-    """Stands in for torch tensor/storage constructors: weights are not needed."""
+    """Stands in for torch tensor/storage constructors: weights are not needed, so they are
+    never rebuilt."""
     return
 
 
