@@ -212,3 +212,21 @@ def test_random_in_subspace_samples_the_evoked_ball() -> None:
     explicit = get("random-in-subspace", center=(0,) * 5, M=1).run(
         BACKEND, Budget(queries=30), np.random.default_rng(0))
     assert all(sum(a) <= 2 for a in explicit.archs) and ase.M == 2
+
+
+def test_run_batch_with_per_seed_initial_centers_equals_single_runs() -> None:
+    from asebench.backends import TabularBackend
+    from asebench.records import Budget
+    from asebench.search import get
+
+    backend = TabularBackend("cifar100")
+    space = backend.space
+    starts = [[space.sample(np.random.default_rng([s, k])) for k in range(4)] for s in range(3)]
+    budget = Budget(seconds=3_000)
+    batched = get("ase").run_batch(backend, budget, [np.random.default_rng(s) for s in range(3)],
+                                   initial_centers=starts)
+    for s, trace in enumerate(batched):
+        alone = get("ase", initial_centers=starts[s]).run(backend, budget,
+                                                          np.random.default_rng(s))
+        assert trace.archs[:4] == tuple(tuple(a) for a in starts[s])
+        assert trace.archs == alone.archs and trace.rewards == alone.rewards

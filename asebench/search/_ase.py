@@ -10,7 +10,7 @@ same trace for the same generator state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import ClassVar, Sequence
 
 import numpy as np
@@ -134,11 +134,29 @@ class ASESearch:
         return self.run_batch(backend, budget, [rng])[0]
 
     def run_batch(self, backend: Backend, budget: Budget,
-                  rngs: Sequence[np.random.Generator]) -> list[Trace]:
-        """Run ``len(rngs)`` independent seeds as one batched controller."""
+                  rngs: Sequence[np.random.Generator],
+                  initial_centers: Sequence[Sequence[Arch]] | None = None) -> list[Trace]:
+        """Run ``len(rngs)`` independent seeds as one batched controller.
+
+        Args:
+            initial_centers: optional K archs per seed (ASE-NAS+ with a different source run
+                per seed); overrides the ``initial_centers`` option.
+        """
         sizes = self._check_space(backend)
         ctrl = self.controller(sizes)
-        return _BatchRun(self, ctrl, backend, budget, rngs).run()
+        starts: list[tuple[Arch, ...] | None]
+        if initial_centers is None:
+            starts = [self.initial_centers] * len(rngs)
+        else:
+            if len(initial_centers) != len(rngs):
+                raise AsebenchError(
+                    f"ase: {len(initial_centers)} initial-center sets for {len(rngs)} seeds")
+            starts = [replace(self, initial_centers=tuple(map(tuple, c))).initial_centers
+                      for c in initial_centers]
+            for centers in starts:
+                for arch in centers or ():
+                    backend.space.validate(arch)
+        return _BatchRun(self, ctrl, backend, budget, rngs, starts).run()
 
 
 class _Seed:
@@ -159,15 +177,17 @@ class _Seed:
 
 class _BatchRun:
     def __init__(self, method: ASESearch, ctrl: Controller, backend: Backend, budget: Budget,
-                 rngs: Sequence[np.random.Generator]) -> None:
+                 rngs: Sequence[np.random.Generator],
+                 starts: Sequence[tuple[Arch, ...] | None]) -> None:
         self.m, self.ctrl, self.backend, self.budget = method, ctrl, backend, budget
         self.seeds = [_Seed(rng, BudgetedEvaluator(backend, budget, rng)) for rng in rngs]
+        self.starts = starts
 
-    def _init_seed(self, seed: _Seed) -> np.ndarray:
+    def _init_seed(self, seed: _Seed, start: tuple[Arch, ...] | None) -> np.ndarray:
         """Parameters, then K evaluated initial centers (they cost budget like any query)."""
         theta = self.ctrl.init_params(seed.rng, self.m.init_scale)
         space = self.backend.space
-        archs = (list(self.m.initial_centers) if self.m.initial_centers is not None
+        archs = (list(start) if start is not None
                  else [space.sample(seed.rng) for _ in range(self.m.K)])
         try:
             for arch in archs:
@@ -182,7 +202,7 @@ class _BatchRun:
     def run(self) -> list[Trace]:
         m, ctrl = self.m, self.ctrl
         seeds = self.seeds
-        theta = np.stack([self._init_seed(seed) for seed in seeds])
+        theta = np.stack([self._init_seed(seed, start) for seed, start in zip(seeds, self.starts)])
         active = [i for i, seed in enumerate(seeds) if not seed.done]
         theta = theta[active]
         adam = Adam(theta.shape, m.lr)
