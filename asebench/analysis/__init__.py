@@ -14,7 +14,13 @@ from asebench.analysis._stats import (
     bootstrap_mean_ci,
     paired_comparison,
 )
-from asebench.analysis._table1 import REWARD_COLUMN_NOTES, table1, to_latex, to_markdown
+from asebench.analysis._table1 import (
+    REWARD_COLUMN_NOTES,
+    study_markdown,
+    table1,
+    to_latex,
+    to_markdown,
+)
 
 __all__ = [
     "DISPLAY_NAMES",
@@ -29,5 +35,6 @@ __all__ = [
     "paired_comparison",
     "table1",
     "to_latex",
+    "study_markdown",
     "to_markdown",
 ]

@@ -4,7 +4,7 @@ ours, and a paired test of every method against ASE-NAS."""
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -13,7 +13,7 @@ from asebench.analysis._load import Study
 from asebench.analysis._paper import PAPER_TABLE1, display_name
 from asebench.analysis._stats import paired_comparison
 
-__all__ = ["REWARD_COLUMN_NOTES", "table1", "to_latex", "to_markdown"]
+__all__ = ["REWARD_COLUMN_NOTES", "study_markdown", "table1", "to_latex", "to_markdown"]
 
 REWARD_COLUMN_NOTES = {
     "vtao_test_acc_12_single": (
@@ -51,7 +51,8 @@ def table1(study: Study, reference: str = "ase", metric: str = "test_accuracy") 
             if mine.empty:
                 continue
             values = mine[metric].to_numpy(dtype=np.float64)
-            paper = PAPER_TABLE1.get(label, {}).get(dataset)
+            # a variant (``ase[lr=0.001]``) is still the paper's method: show its numbers
+            paper = PAPER_TABLE1.get(label.partition("[")[0], {}).get(dataset)
             row: dict[str, Any] = {
                 "label": label, "name": display_name(label), "dataset": dataset,
                 "n": int(values.size), "mean": float(values.mean()),
@@ -140,25 +141,49 @@ def _notes(table: pd.DataFrame) -> list[str]:
     ]
 
 
-def to_markdown(table: pd.DataFrame) -> str:
-    """Table I and the paired comparison as GitHub markdown."""
-    head, body, head2, body2 = _cells(table, latex=False)
+def _grid(head: list[str], rows: list[list[str]]) -> list[str]:
+    out = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * len(head)) + "|"]
+    return out + ["| " + " | ".join(r) + " |" for r in rows]
+
+
+def _comparison_markdown(table: pd.DataFrame) -> list[str]:
+    _, _, head2, body2 = _cells(table, latex=False)
+    if not body2:
+        return []
     ref = display_name(table.attrs.get("reference", "ase"))
+    title = (f"### Paired comparison with {ref}: mean difference (method − {ref}) "
+             "[95% bootstrap CI], two-sided Wilcoxon signed-rank p-value")
+    return ["", title, ""] + _grid(head2, body2)
+
+
+def to_markdown(table: pd.DataFrame, *others: pd.DataFrame) -> str:
+    """Table I and the paired comparison as GitHub markdown.
+
+    ``others`` are tables of the same study with other references (e.g. a second ASE-NAS
+    variant); each adds its own paired-comparison section.
+    """
+    head, body, _, _ = _cells(table, latex=False)
     n = table["n"].max() if len(table) else 0
-
-    def grid(h: list[str], rows: list[list[str]]) -> list[str]:
-        out = ["| " + " | ".join(h) + " |", "|" + "|".join(["---"] * len(h)) + "|"]
-        return out + ["| " + " | ".join(r) + " |" for r in rows]
-
     lines = [f"## Table I: test accuracy (%) on NAS-Bench-201, mean ± std over {n} runs", ""]
-    lines += grid(head, body)
-    if body2:
-        title = (f"### Paired comparison with {ref}: mean difference (method − {ref}) "
-                 "[95% bootstrap CI], two-sided Wilcoxon signed-rank p-value")
-        lines += ["", title, ""]
-        lines += grid(head2, body2)
+    lines += _grid(head, body)
+    for each in (table, *others):
+        lines += _comparison_markdown(each)
     lines += [""] + [f"- {note}" for note in _notes(table)]
     return "\n".join(lines) + "\n"
+
+
+def study_markdown(study: Study, references: Sequence[str] | None = None) -> str:
+    """Table I of ``study`` with one paired-comparison section per reference.
+
+    Default references: every plain ASE-NAS label of the study (``ase`` and variants such as
+    ``ase[lr=0.001]``; not the transfer runs), else the first label.
+    """
+    labels = study.labels
+    if not references:
+        references = [label for label in labels if label.partition("[")[0] == "ase"]
+        references = references or [labels[0]]
+    tables = [table1(study, reference=ref) for ref in references]
+    return to_markdown(tables[0], *tables[1:])
 
 
 def to_latex(table: pd.DataFrame) -> str:

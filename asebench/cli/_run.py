@@ -65,17 +65,18 @@ def _split(text: str | None) -> tuple[str, ...] | None:
 @table_option
 @click.option("--table-out", type=click.Path(dir_okay=False), default=None,
               help="Also write Table I (markdown) to this file.")
-@click.option("--reference", default=None,
-              help="Label the table compares every method with [default: ase if run].")
+@click.option("--reference", "references", multiple=True,
+              help="Label the table compares every method with; repeatable "
+                   "[default: every ASE-NAS label run].")
 @click.option("--progress/--no-progress", default=True, show_default=True)
 def run(methods: str | None, datasets: str | None, seeds: int, protocol: str,
         protocol_opts: tuple[str, ...], budget: float | None, settings: tuple[str, ...],
         master_seed: int, out_dir: str, workers: int | None, executor: str,
         scheduler: str | None, resume: bool, chunk_size: int, backend: str,
         backend_opts: tuple[str, ...], data: str | None, table_out: str | None,
-        reference: str | None, progress: bool) -> None:
+        references: tuple[str, ...], progress: bool) -> None:
     """Run every method on every dataset for SEEDS paired seeds; store and tabulate."""
-    from asebench.analysis import load, table1, to_markdown
+    from asebench.analysis import load, study_markdown
     from asebench.study import (
         DEFAULT_LABELS,
         StudySpec,
@@ -96,14 +97,14 @@ def run(methods: str | None, datasets: str | None, seeds: int, protocol: str,
         backend=backend, backend_options=parse_assignments(backend_opts, "--backend-opt"),
         data=data, chunk_size=chunk_size)
     labels = [m.label for m in spec.method_specs]
-    if reference is not None and reference not in labels:
-        raise AsebenchError(f"--reference {reference!r} is not one of {', '.join(labels)}")
+    for reference in references:
+        if reference not in labels:
+            raise AsebenchError(f"--reference {reference!r} is not one of {', '.join(labels)}")
     if table_out is not None:
         _check_writable_file(table_out)
     path = run_study(spec, out_dir, workers=workers, executor=executor, scheduler=scheduler,
                      resume=resume, progress=progress)
-    reference = reference or ("ase" if "ase" in labels else labels[0])
-    text = to_markdown(table1(load(path), reference=reference))
+    text = study_markdown(load(path), references)
     if table_out is not None:
         atomic_write_text(table_out, text)
     click.echo(text)

@@ -10,24 +10,27 @@ __all__ = ["table"]
 @click.command()
 @click.argument("study_dir", type=click.Path(file_okay=False))
 @click.option("--latex", is_flag=True, help="LaTeX (booktabs) instead of markdown.")
-@click.option("--reference", default=None,
-              help="Label every method is compared with [default: ase if present].")
+@click.option("--reference", "references", multiple=True,
+              help="Label every method is compared with; repeatable "
+                   "[default: every ASE-NAS label in the study].")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), default=None,
               help="Write the table to this file (atomically) instead of printing it.")
-def table(study_dir: str, latex: bool, reference: str | None, out_file: str | None) -> None:
+def table(study_dir: str, latex: bool, references: tuple[str, ...], out_file: str | None) -> None:
     """Print Table I of the study in STUDY_DIR: ours beside the paper's, paired tests."""
-    from asebench.analysis import load, table1, to_latex, to_markdown
+    from asebench.analysis import load, study_markdown, table1, to_latex
     from asebench.errors import AsebenchError
     from asebench.study import atomic_write_text
 
     study = load(study_dir)
     labels = study.labels
-    if reference is None:
-        reference = "ase" if "ase" in labels else labels[0]
-    elif reference not in labels:
-        raise AsebenchError(f"--reference {reference!r} is not one of {', '.join(labels)}")
-    result = table1(study, reference=reference)
-    text = to_latex(result) if latex else to_markdown(result)
+    for reference in references:
+        if reference not in labels:
+            raise AsebenchError(f"--reference {reference!r} is not one of {', '.join(labels)}")
+    if latex:
+        default = "ase" if "ase" in labels else labels[0]
+        text = to_latex(table1(study, reference=references[0] if references else default))
+    else:
+        text = study_markdown(study, references)
     if out_file is None:
         click.echo(text, nl=False)
     else:
