@@ -76,3 +76,19 @@ def test_figure_studies_share_seeds_and_check_settings():
         FigureStudies(seeds=4, ablation_dataset="mnist")
     with pytest.raises(AsebenchError):
         FigureStudies(seeds=0)
+
+
+def test_revision_note_flags_studies_from_different_code(tmp_path):
+    import json
+
+    from asebench.figures._make import _revision_note
+
+    paths = {}
+    for name, commit in (("table1", "a" * 40), ("ablations", "a" * 40)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "metadata.json").write_text(json.dumps({"git": {"commit": commit}}))
+        paths[name] = tmp_path / name
+    assert _revision_note(paths) == ""
+    (tmp_path / "ablations" / "metadata.json").write_text(json.dumps({"git": {"commit": "b" * 40}}))
+    note = _revision_note(paths)
+    assert "different code revisions" in note and "aaaaaaaaaa" in note and "bbbbbbbbbb" in note

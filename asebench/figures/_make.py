@@ -157,9 +157,37 @@ def make_figures(out_dir: str | os.PathLike[str] = "reports", seeds: int = 500,
     path = atomic_write(out / "table1.md", to_markdown(table))
     entries.append(ReportEntry("table1", "Table I", caption_table1(table), command,
                                _rel([path], out), image=False))
-    write_readme(out, entries, header=_header(plan, paths, root))
+    header = _header(plan, paths, root)
+    mixed = _revision_note(paths)
+    if mixed:
+        say(mixed)
+        header += "\n\n**Warning:** " + mixed
+    write_readme(out, entries, header=header)
     say(f"report written to {out} ({time.perf_counter() - tic:.1f} s)")
     return entries
+
+
+def _revision_note(paths: dict[str, Path]) -> str:
+    """A warning when the studies were run from different code revisions, else ``""``.
+
+    Figures 7-9 compare arms from different studies (the default ``ase`` runs come from
+    ``table1``), which is only fair when the same code ran them all.
+    """
+    import json
+
+    revisions = {}
+    for name, path in paths.items():
+        try:
+            git = json.loads((path / "metadata.json").read_text(encoding="utf-8")).get("git")
+        except (OSError, ValueError):
+            git = None
+        revisions[name] = (git or {}).get("commit", "unknown")[:10]
+    if len(set(revisions.values())) <= 1:
+        return ""
+    listing = ", ".join(f"{name} at {commit}" for name, commit in revisions.items())
+    return ("the studies were run from different code revisions (" + listing + "), so arms "
+            "shared between them may not be comparable; delete the study folders and rerun "
+            "to rebuild them from one revision.")
 
 
 def _check_defaults(plan: FigureStudies) -> None:

@@ -38,11 +38,11 @@ METHOD_STYLES: dict[str, tuple[str, str]] = {
     "ase-absolute": ("ASE-NAS, absolute reward", "#4c72b0"),
     "ase-no-graph": ("ASE-NAS w/o graph", "#17becf"),
     "reinforce": ("REINFORCE", "#2ca02c"),
-    "evolution": ("Reg. evolution", "#8c564b"),
+    "evolution": ("Reg. evolution", "#e377c2"),
     "local": ("Local search", "#7f7f7f"),
 }
 
-_FALLBACK_COLORS = ("#bcbd22", "#e377c2", "#aec7e8", "#98df8a", "#c49c94")
+_FALLBACK_COLORS = ("#bcbd22", "#8c564b", "#aec7e8", "#98df8a", "#c49c94")
 
 DATASET_NAMES: dict[str, str] = {
     "cifar10": "CIFAR-10",
