@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import click
 
@@ -68,7 +69,7 @@ def train(data: str, out: str, preset: str, classes: int, holdout: int, phases: 
                          lr=lr, kd_ratio=kd_ratio, workers=workers, preload=preload,
                          device=device, steps_per_epoch=steps_per_epoch, seed=seed)
     result = train_supernet(data, out, config, resume=resume)
-    if result.history:
+    if result.history and os.environ.get("RANK", "0") == "0":
         last = result.history[-1]
         click.echo(f"{result.path}: epoch {last['epoch']} ({last['phase']}) loss "
                    f"{last['loss']:.4f}, {last['images_per_s']:.0f} img/s")
