@@ -117,7 +117,7 @@ _OPTIONS = ("device", "holdout", "calibration", "batch_size", "workers", "amp", 
 
 
 def build_live_backend(supernet: str, data: str, madds: float | str | None = None,
-                       **opts: Any) -> LiveBackend:
+                       dataset: str | None = None, **opts: Any) -> LiveBackend:
     """Build a :class:`LiveBackend` from a checkpoint file and an image folder.
 
     Every option may be given as a string (as ``--backend-opt key=value`` passes it).
@@ -126,6 +126,8 @@ def build_live_backend(supernet: str, data: str, madds: float | str | None = Non
         supernet: checkpoint written by ``asebench supernet train``.
         data: the image folder it was trained on (holds the held-out split).
         madds: MAdds limit in millions (the searcher's constraint), optional.
+        dataset: the study's name for the image set (a label for reports; the images
+            come from ``data``).
         **opts: ``device`` (auto), ``holdout`` (images, default all of the checkpoint's),
             ``calibration`` (BN recalibration images, 500), ``batch_size`` (250), ``workers``
             (0), ``amp`` (true), ``predictor`` (file from ``asebench supernet predictor``),

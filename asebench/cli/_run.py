@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from asebench.cli._options import table_option
+from asebench.tables import DATA_ENV_VAR
 from asebench.errors import AsebenchError
 
 __all__ = ["parse_settings", "run"]
@@ -32,10 +32,49 @@ def _split(text: str | None) -> tuple[str, ...] | None:
     return tuple(x.strip() for x in text.split(",") if x.strip())
 
 
+# Paper IV-B (ImageNet, MobileNet space): the ASE-NAS settings for the live backend.
+LIVE_ASE_DEFAULTS: dict[str, Any] = {"K": 10, "M": 3, "lr": 3e-4, "entropy_weight": 1e-3}
+LIVE_DEFAULT_METHODS = "ase,random,reinforce,evolution,local"
+
+
+def _default_methods_help() -> str:
+    from asebench.study import DEFAULT_LABELS
+
+    return ",".join(DEFAULT_LABELS)
+
+
+def _live_setup(supernet: str | None, data: str | None, madds: float | None,
+                budget: float | None, methods: str | None, datasets: str | None,
+                backend_opts: dict[str, Any], settings: dict[str, dict[str, Any]]
+                ) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    """Methods, datasets and backend options of a live study; checks its required flags.
+
+    ``--data`` names the image folder here (the table is not used). The MAdds limit goes to
+    the backend (reported metric) and to ASE-NAS as its subspace-update constraint.
+    """
+    from pathlib import Path
+
+    if supernet is None:
+        raise AsebenchError("--backend live needs --supernet CHECKPOINT")
+    if data is None:
+        raise AsebenchError("--backend live needs --data IMAGE_FOLDER")
+    if budget is None:
+        raise AsebenchError("--backend live needs --budget SECONDS (real seconds per run)")
+    options = {**backend_opts, "supernet": supernet, "data": data}
+    ase = settings.setdefault("ase", {})
+    for key, value in LIVE_ASE_DEFAULTS.items():
+        ase.setdefault(key, value)
+    if madds is not None:
+        options["madds"] = madds
+        ase.setdefault("constraint", ["madds_m", float(madds)])
+    names = datasets or Path(data).resolve().name
+    return methods or LIVE_DEFAULT_METHODS, tuple(_split(names) or ()), options
+
+
 @click.command()
 @click.option("--methods", default=None,
               help="Comma-separated methods, NAME or NAME[KEY=VALUE,...] "
-                   "[default: ase,ase+,random,reinforce,evolution,local].")
+                   f"[default: {_default_methods_help()}; live: {LIVE_DEFAULT_METHODS}].")
 @click.option("--datasets", default=None,
               help="Comma-separated datasets [default: cifar10,cifar100,ImageNet16-120].")
 @click.option("--seeds", type=click.IntRange(min=1), default=500, show_default=True,
@@ -59,10 +98,17 @@ def _split(text: str | None) -> tuple[str, ...] | None:
 @click.option("--resume", is_flag=True, help="Continue the study in --out, skipping done runs.")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=25, show_default=True,
               help="Runs per task (part of the study's identity).")
-@click.option("--backend", default="tabular", show_default=True, help="Backend name.")
+@click.option("--backend", default="tabular", show_default=True,
+              help="tabular (embedded/imported NB201 table) or live (supernet).")
+@click.option("--supernet", type=click.Path(dir_okay=False), default=None,
+              help="live: supernet checkpoint from `asebench supernet train`.")
+@click.option("--madds", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="live: MAdds limit (millions), the ASE-NAS subspace-update constraint.")
 @click.option("--backend-opt", "backend_opts", multiple=True, metavar="KEY=VALUE",
               help="Option passed to the backend factory; repeatable.")
-@table_option
+@click.option("--data", type=click.Path(), default=None, envvar=DATA_ENV_VAR,
+              help=f"tabular: benchmark table file (default: the embedded one; env "
+                   f"{DATA_ENV_VAR}). live: the image folder.")
 @click.option("--table-out", type=click.Path(dir_okay=False), default=None,
               help="Also write Table I (markdown) to this file.")
 @click.option("--reference", "references", multiple=True,
@@ -73,9 +119,15 @@ def run(methods: str | None, datasets: str | None, seeds: int, protocol: str,
         protocol_opts: tuple[str, ...], budget: float | None, settings: tuple[str, ...],
         master_seed: int, out_dir: str, workers: int | None, executor: str,
         scheduler: str | None, resume: bool, chunk_size: int, backend: str,
+        supernet: str | None, madds: float | None,
         backend_opts: tuple[str, ...], data: str | None, table_out: str | None,
         references: tuple[str, ...], progress: bool) -> None:
-    """Run every method on every dataset for SEEDS paired seeds; store and tabulate."""
+    """Run every method on every dataset for SEEDS paired seeds; store and tabulate.
+
+    With --backend live, --data is the image folder the supernet was trained on, --budget is
+    real seconds per run, and ASE-NAS uses the paper's ImageNet settings (K=10, M=3,
+    lr 3e-4, entropy 1e-3) unless --set changes them.
+    """
     from asebench.analysis import load, study_markdown
     from asebench.study import (
         DEFAULT_LABELS,
@@ -89,12 +141,21 @@ def run(methods: str | None, datasets: str | None, seeds: int, protocol: str,
 
     if scheduler is not None and executor != "dask":
         raise AsebenchError("--scheduler needs --executor dask")
-    method_specs = parse_methods(_split(methods) or DEFAULT_LABELS, parse_settings(settings))
+    method_settings = parse_settings(settings)
+    backend_options = parse_assignments(backend_opts, "--backend-opt")
+    dataset_names = _split(datasets) or DATASETS
+    if backend == "live":
+        methods, dataset_names, backend_options = _live_setup(
+            supernet, data, madds, budget, methods, datasets, backend_options, method_settings)
+        data = None
+    elif supernet is not None or madds is not None:
+        raise AsebenchError("--supernet and --madds need --backend live")
+    method_specs = parse_methods(methods or DEFAULT_LABELS, method_settings)
     spec = StudySpec(
-        methods=method_specs, datasets=_split(datasets) or DATASETS, seeds=seeds,
+        methods=method_specs, datasets=dataset_names, seeds=seeds,
         protocol=protocol, budget_s=budget, master_seed=master_seed,
         protocol_options=parse_assignments(protocol_opts, "--protocol-opt"),
-        backend=backend, backend_options=parse_assignments(backend_opts, "--backend-opt"),
+        backend=backend, backend_options=backend_options,
         data=data, chunk_size=chunk_size)
     labels = [m.label for m in spec.method_specs]
     for reference in references:
