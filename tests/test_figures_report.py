@@ -70,12 +70,29 @@ def test_figure_studies_share_seeds_and_check_settings():
     assert {"ase-absolute", "ase-no-graph", "ase[K=1]", "ase[M=6]"} <= set(labels)
     assert ablation.datasets == ("ImageNet16-120",)
     assert all(s.master_seed == 0 for s in specs.values())
+    assert plan.shared_base_label == "ase[lr=0.001]"  # Table I runs that variant
+    ablated = {m.label: dict(m.options) for m in ablation.method_specs}
+    assert ablated["ase[K=1]"] == {"lr": 0.001, "K": 1}
+    assert ablated["ase-no-graph"] == {"lr": 0.001, "graph": False}
     with pytest.raises(AsebenchError):
         FigureStudies(seeds=4, ablation_seeds=5)
+    with pytest.raises(AsebenchError):
+        FigureStudies(seeds=4, base_options={"K": 2})
     with pytest.raises(AsebenchError):
         FigureStudies(seeds=4, ablation_dataset="mnist")
     with pytest.raises(AsebenchError):
         FigureStudies(seeds=0)
+
+
+def test_ablation_base_shares_table1_runs_only_when_table1_has_them():
+    paper = FigureStudies(seeds=4, base_options={})
+    assert paper.shared_base_label == "ase"
+    assert "ase" not in [m.label for m in paper.ablation_spec().method_specs]
+    other = FigureStudies(seeds=4, base_options={"lr": 0.003})
+    assert other.shared_base_label is None
+    for spec in (other.ablation_spec(), other.subspace_spec()):
+        reference = {m.label: dict(m.options) for m in spec.method_specs}["ase"]
+        assert reference == {"lr": 0.003}
 
 
 def test_revision_note_flags_studies_from_different_code(tmp_path):

@@ -21,6 +21,10 @@ __all__ = ["figures"]
               help="Runs per ablation arm (Figs. 7-9) [default: min(seeds, 100)].")
 @click.option("--ablation-dataset", default="ImageNet16-120", show_default=True,
               help="Dataset of the reward/graph/K/M ablations (Figs. 8-9).")
+@click.option("--ablation-base", default=None, metavar="KEY=VALUE,...|paper",
+              help="Options of the ASE-NAS the ablations start from [default: lr=0.001, the "
+                   "Table I variant whose controller does not collapse]; 'paper' for the "
+                   "paper's hyper-parameters.")
 @click.option("--study-root", type=click.Path(file_okay=False), default="studies",
               show_default=True, help="Where the studies are cached (resumable).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
@@ -31,16 +35,25 @@ __all__ = ["figures"]
 @click.option("--progress/--no-progress", default=True, show_default=True)
 @table_option
 def figures(out_dir: str, seeds: int, ablation_seeds: int | None, ablation_dataset: str,
+            ablation_base: str | None,
             study_root: str, workers: int | None, budget: float | None, master_seed: int,
             progress: bool,
             data: str | None) -> None:
     """Regenerate the paper's NB201 figures (6-9), anytime curves and Table I into --out."""
     from asebench.figures import make_figures
+    from asebench.study import parse_assignments
+
+    base = None
+    if ablation_base is not None:
+        text = ablation_base.strip()
+        base = {} if text in ("", "paper") else parse_assignments(
+            [item for item in text.split(",") if item.strip()], "--ablation-base option")
 
     command = "asebench " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if (
         sys.argv and sys.argv[0].endswith("asebench") and "figures" in sys.argv) else None
     make_figures(out_dir, seeds, study_root, workers=workers, ablation_seeds=ablation_seeds,
-                 ablation_dataset=ablation_dataset, master_seed=master_seed, budget_s=budget,
+                 ablation_dataset=ablation_dataset, ablation_base=base,
+                 master_seed=master_seed, budget_s=budget,
                  data=data,
                  progress=progress, command=command, log=lambda line: click.echo(line, err=True))
     click.echo(f"report written to {out_dir}/README.md")

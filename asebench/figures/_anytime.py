@@ -15,6 +15,7 @@ from asebench.figures._style import (
     color_for,
     dataset_name,
     display_name,
+    linestyle_for,
     new_figure,
     ordered,
     styled,
@@ -96,7 +97,8 @@ def plot_anytime(curves: pd.DataFrame, band: str = "sem") -> Figure:
             if rows.empty:
                 continue
             color = color_for(str(label))
-            ax.plot(rows["seconds"], rows["mean"], color=color, label=display_name(str(label)))
+            ax.plot(rows["seconds"], rows["mean"], color=color, label=display_name(str(label)),
+                    linestyle=linestyle_for(str(label)))
             ax.fill_between(rows["seconds"], rows["mean"] - rows[band],
                             rows["mean"] + rows[band], color=color, alpha=0.2, linewidth=0)
         final = here.sort_values("seconds").groupby("label").tail(1)
@@ -129,7 +131,9 @@ def caption_anytime(curves: pd.DataFrame) -> str:
             "mean", ascending=False)
         leader = final.iloc[0]
         rank = {label: i + 1 for i, label in enumerate(final["label"])}
-        ase = f", ASE-NAS ranks {rank['ase']}/{len(rank)}" if "ase" in rank else ""
+        ase = [f"{display_name(str(label))} {rank[label]}" for label in ordered(rank)
+               if str(label).startswith("ase")]
+        ranks = f"; ranks of {', '.join(ase)} (of {len(rank)})" if ase else ""
         parts.append(f"{dataset_name(str(dataset))}: {display_name(str(leader['label']))} ends "
-                     f"highest ({leader['mean']:.2f}){ase}")
+                     f"highest ({leader['mean']:.2f}){ranks}")
     return line1 + "\n" + "; ".join(parts) + "."

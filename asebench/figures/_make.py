@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -32,7 +33,12 @@ from asebench.figures._report import (
     write_figure,
     write_readme,
 )
-from asebench.figures._studies import FigureStudies, study_directory
+from asebench.figures._studies import (
+    DEFAULT_BASE_OPTIONS,
+    REFERENCE,
+    FigureStudies,
+    study_directory,
+)
 from asebench.figures._table1 import caption_table1
 
 __all__ = ["make_figures"]
@@ -52,7 +58,8 @@ def _read_traces(path: Path) -> pd.DataFrame:
 def make_figures(out_dir: str | os.PathLike[str] = "reports", seeds: int = 500,
                  study_root: str | os.PathLike[str] = "studies", *,
                  workers: int | None = None, ablation_seeds: int | None = None,
-                 ablation_dataset: str = "ImageNet16-120", master_seed: int = 0,
+                 ablation_dataset: str = "ImageNet16-120",
+                 ablation_base: Mapping[str, Any] | None = None, master_seed: int = 0,
                  budget_s: float | None = None, data: str | None = None, progress: bool = True, command: str | None = None,
                  log: Callable[[str], None] | None = None) -> list[ReportEntry]:
     """Run the studies the figures need (cached and resumable), then write the report.
@@ -69,6 +76,8 @@ def make_figures(out_dir: str | os.PathLike[str] = "reports", seeds: int = 500,
         workers: parallel workers for the studies (default: all cores).
         ablation_seeds: runs per ablation arm (default ``min(seeds, 100)``).
         ablation_dataset: the dataset of Figs. 8 and 9.
+        ablation_base: options of the ASE-NAS every ablated arm starts from (default
+            ``{"lr": 0.001}``, see :data:`DEFAULT_BASE_OPTIONS`; ``{}``: the paper's).
         master_seed: root of all seeds (runs are paired across methods and studies).
         budget_s: simulated seconds per run (default: the protocol's 25,000 s).
         data: benchmark table file (default: the embedded table).
@@ -84,7 +93,9 @@ def make_figures(out_dir: str | os.PathLike[str] = "reports", seeds: int = 500,
 
     plan = FigureStudies(seeds=seeds, ablation_seeds=ablation_seeds,
                          ablation_dataset=ablation_dataset, master_seed=master_seed,
-                         budget_s=budget_s, data=data)
+                         budget_s=budget_s, data=data,
+                         base_options=DEFAULT_BASE_OPTIONS if ablation_base is None
+                         else ablation_base)
     _check_defaults(plan)
     out = Path(out_dir)
     root = Path(study_root)
@@ -105,35 +116,52 @@ def make_figures(out_dir: str | os.PathLike[str] = "reports", seeds: int = 500,
     table_runs = table_study.runs
     sub_runs = load(paths["subspace-update"]).runs
     abl_runs = load(paths["ablations"]).runs
+    table_traces = _read_traces(paths["table1"])
+    abl_traces = _read_traces(paths["ablations"])
+    shared = plan.shared_base_label
     ablation_ids = set(range(plan.ablation_seeds))  # type: ignore[arg-type]
+    note = plan.base_text()
 
     def paired(frame: pd.DataFrame) -> pd.DataFrame:
         return frame[frame["seed"].isin(ablation_ids)]
 
-    # Fig. 7: random and ase from Table I, the two ablated arms from their own study
-    fig7_runs = pd.concat([paired(table_runs[table_runs["label"].isin(["random", "ase"])]),
-                           sub_runs], ignore_index=True, sort=False)
+    def reference(own: pd.DataFrame, from_table: pd.DataFrame, dataset: str | None
+                  ) -> pd.DataFrame:
+        """The reference arm, labelled ``ase``: from table1 when shared, else its own study."""
+        if shared is None:
+            return own[own["label"] == REFERENCE]
+        rows = from_table[from_table["label"] == shared]
+        if dataset is not None:
+            rows = rows[rows["dataset"] == dataset]
+        return paired(rows).assign(label=REFERENCE)
+
+    # Fig. 7: random search from Table I, the reference arm, the two ablated arms
+    fig7_runs = pd.concat([paired(table_runs[table_runs["label"] == "random"]),
+                           reference(sub_runs, table_runs, None),
+                           sub_runs[sub_runs["label"] != REFERENCE]],
+                          ignore_index=True, sort=False)
     summary7 = subspace_update_summary(fig7_runs, FIG7_LABELS)
     files = write_figure(out, "fig7_subspace_update", plot_subspace_update(summary7), summary7)
     entries.append(ReportEntry("fig7_subspace_update", "Fig. 7: subspace updating",
-                               caption_subspace_update(fig7_runs), command, _rel(files, out)))
+                               _with_note(caption_subspace_update(fig7_runs), note), command,
+                               _rel(files, out)))
     say("fig7 written")
 
-    # Figs. 8 and 9 on the ablation dataset; table1's default ase runs are the shared arm
+    # Figs. 8 and 9 on the ablation dataset
     ds = plan.ablation_dataset
-    base_runs = paired(table_runs[(table_runs["label"] == "ase") & (table_runs["dataset"] == ds)])
-    fig8_runs = pd.concat([base_runs, abl_runs], ignore_index=True, sort=False)
-    table_traces = _read_traces(paths["table1"])
-    base_traces = paired(table_traces[(table_traces["label"] == "ase")
-                                      & (table_traces["dataset"] == ds)])
-    fig8_traces = pd.concat([base_traces, _read_traces(paths["ablations"])], ignore_index=True)
+    base_runs = reference(abl_runs, table_runs, ds)
+    fig8_runs = pd.concat([base_runs, abl_runs[abl_runs["label"] != REFERENCE]],
+                          ignore_index=True, sort=False)
+    fig8_traces = pd.concat([reference(abl_traces, table_traces, ds),
+                             abl_traces[abl_traces["label"] != REFERENCE]], ignore_index=True)
     curves = best_so_far_by_step(fig8_traces, FIG8_PANELS)
     explored = _subspaces_or_none(fig8_runs)
     data8 = {"curves": curves} | ({"subspaces": explored} if explored is not None else {})
     files = write_figure(out, "fig8_reward_graph",
                          plot_ablation_curves(curves, explored, dataset=ds), data8)
     entries.append(ReportEntry("fig8_reward_graph", "Fig. 8: reward type and subspace graph",
-                               caption_ablation_curves(fig8_runs, FIG8_PANELS, dataset=ds),
+                               _with_note(caption_ablation_curves(fig8_runs, FIG8_PANELS,
+                                                                  dataset=ds), note),
                                command, _rel(files, out)))
     say("fig8 written")
 
@@ -142,7 +170,8 @@ def make_figures(out_dir: str | os.PathLike[str] = "reports", seeds: int = 500,
     files = write_figure(out, "fig9_k_m", plot_sweeps(summary9, plan.defaults, dataset=ds),
                          summary9)
     entries.append(ReportEntry("fig9_k_m", "Fig. 9: number of subspaces K and local distance M",
-                               caption_sweeps(summary9, dataset=ds), command, _rel(files, out)))
+                               _with_note(caption_sweeps(summary9, dataset=ds), note), command,
+                               _rel(files, out)))
     say("fig9 written")
 
     curves_any = anytime_curves(table_traces, points=100)
@@ -151,11 +180,12 @@ def make_figures(out_dir: str | os.PathLike[str] = "reports", seeds: int = 500,
                                caption_anytime(curves_any), command, _rel(files, out)))
     say("anytime written")
 
-    from asebench.analysis import table1, to_markdown
+    from asebench.analysis import study_markdown, table1
 
-    table = table1(table_study, reference="ase")
-    path = atomic_write(out / "table1.md", to_markdown(table))
-    entries.append(ReportEntry("table1", "Table I", caption_table1(table), command,
+    references = [label for label in table_study.labels if label.partition("[")[0] == "ase"]
+    path = atomic_write(out / "table1.md", study_markdown(table_study, references))
+    tables = [table1(table_study, reference=ref) for ref in references]
+    entries.append(ReportEntry("table1", "Table I", caption_table1(tables), command,
                                _rel([path], out), image=False))
     header = _header(plan, paths, root)
     mixed = _revision_note(paths)
@@ -165,6 +195,12 @@ def make_figures(out_dir: str | os.PathLike[str] = "reports", seeds: int = 500,
     write_readme(out, entries, header=header)
     say(f"report written to {out} ({time.perf_counter() - tic:.1f} s)")
     return entries
+
+
+def _with_note(caption: str, note: str) -> str:
+    """``note`` appended to the first line of a two-line caption."""
+    first, _, rest = caption.partition("\n")
+    return f"{first} {note}.\n{rest}" if rest else f"{first} {note}."
 
 
 def _revision_note(paths: dict[str, Path]) -> str:
@@ -245,6 +281,9 @@ def _command(out: Path, root: Path, plan: FigureStudies, ablation_dataset: str) 
         parts.append(f"--ablation-dataset {ablation_dataset}")
     if plan.budget_s is not None:
         parts.append(f"--budget {plan.budget_s:g}")
+    if dict(plan.base_options) != dict(DEFAULT_BASE_OPTIONS):
+        base = ",".join(f"{k}={v}" for k, v in sorted(plan.base_options.items())) or "paper"
+        parts.append(f"--ablation-base {base}")
     return " ".join(parts)
 
 
@@ -253,14 +292,16 @@ def _header(plan: FigureStudies, paths: dict[str, Path], root: Path) -> str:
     arms = sum(len(spec.method_specs) * len(spec.datasets)  # type: ignore[attr-defined,misc]
                for name, spec in specs.items() if name != "table1")
     studies = ", ".join(f"`{p}`" for p in paths.values())
+    budget = (f" and a budget of {plan.budget_s:g} simulated seconds per run"
+              if plan.budget_s else "")
+    shared = (f", sharing their reference runs with Table I's `{plan.shared_base_label}`"
+              if plan.shared_base_label else "")
     return (
-        "Generated by `asebench figures` (`make figures`) on the embedded NAS-Bench-201 table "
-        f"with the `{plan.protocol}` protocol"
-        + (f" and a budget of {plan.budget_s:g} simulated seconds per run" if plan.budget_s
-           else "") + ". Table I, the anytime curves and the ASE-NAS / "
-        f"random-search arms use {plan.seeds} paired seeds per method and dataset; the "
-        f"ablation arms (Figs. 7-9) use the first {plan.ablation_seeds} of the same seeds "
-        f"(`--ablation-seeds`: the ablations add {arms} ASE-NAS-sized method x dataset arms, "
-        "so they get fewer seeds to keep `make figures` within its time budget). Figs. 8 and 9 "
-        f"run on {plan.ablation_dataset} only. The reward column each search saw is named in "
-        f"the Table I notes. Studies are cached in {studies}; rerunning the command reuses them.")
+        "Generated by `asebench figures` (`make figures`) on the NAS-Bench-201 table with the "
+        f"`{plan.protocol}` protocol{budget}. Table I and the anytime curves use {plan.seeds} "
+        f"paired seeds per method and dataset. The ablations (Figs. 7-9) use the first "
+        f"{plan.ablation_seeds} of the same seeds (`--ablation-seeds`): they add {arms} "
+        "ASE-NAS-sized method x dataset arms, so they get fewer seeds to keep `make figures` "
+        f"within its time budget. Figs. 8 and 9 run on {plan.ablation_dataset} only. "
+        f"{plan.base_text()}{shared}. The reward column each search saw is named in the "
+        f"Table I notes. Studies are cached in {studies}; rerunning the command reuses them.")

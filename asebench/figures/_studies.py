@@ -7,16 +7,22 @@ Three studies share paired seeds (run i of every study uses child i of one maste
 - ``subspace-update`` (Fig. 7): ASE-NAS without subspace update and random search inside the
   final evoked subspace, on every dataset, ``ablation_seeds`` runs;
 - ``ablations`` (Figs. 8, 9): absolute reward, no graph, and every K and M other than the
-  default, on one dataset, ``ablation_seeds`` runs. The default ``ase`` runs of ``table1``
-  are the K=4 / M=4 points and the "improvement reward" / "with graph" arms.
+  default, on one dataset, ``ablation_seeds`` runs.
+
+Every ablated arm is ASE-NAS with ``base_options`` plus one change. When ``table1`` already
+runs ASE-NAS with exactly ``base_options`` (it runs ``ase`` and ``ase[lr=0.001]``), those runs
+are the reference arm: the K=4 / M=4 points, the "with update" / "improvement reward" /
+"with graph" arms. Otherwise the ablation studies run the reference arm themselves.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from asebench.errors import AsebenchError
 from asebench.tables import DATASETS
@@ -25,6 +31,14 @@ __all__ = ["FigureStudies", "study_directory"]
 
 DEFAULT_ABLATION_SEEDS = 100
 """Ablation runs per arm when not given (the ablations are 18 ASE-NAS arms; see README)."""
+
+DEFAULT_BASE_OPTIONS: Mapping[str, Any] = {"lr": 0.001}
+"""Options of the ASE-NAS every ablation starts from: Adam lr 1e-3, the Table I variant whose
+controller does not collapse onto no-op edits (with the paper's lr 1e-2 and batch size 1 ours
+does); ``{}`` gives the paper's hyper-parameters."""
+
+REFERENCE = "ase"
+"""The label the reference arm gets in the figures' data, whatever its study label."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +52,7 @@ class FigureStudies:
         ablation_dataset: the one dataset of Figs. 8 and 9 (the paper ran those ablations on
             ImageNet; ImageNet16-120 is NB201's closest).
         k_values: K values of Fig. 9(a); m_values: M values of Fig. 9(b).
+        base_options: options of the ASE-NAS every ablated arm starts from.
         master_seed: root seed shared by all three studies (runs are paired across them).
         protocol: evaluation protocol name.
         budget_s: simulated seconds per run (None: the protocol's, 25,000 s for ``paper``).
@@ -50,6 +65,7 @@ class FigureStudies:
     ablation_dataset: str = "ImageNet16-120"
     k_values: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
     m_values: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
+    base_options: Mapping[str, Any] = field(default_factory=lambda: dict(DEFAULT_BASE_OPTIONS))
     master_seed: int = 0
     protocol: str = "paper"
     budget_s: float | None = None
@@ -69,6 +85,11 @@ class FigureStudies:
                 f"ablation seeds ({ablation}) cannot exceed seeds ({self.seeds}): the ablations "
                 "reuse the Table I runs of the same seeds")
         object.__setattr__(self, "ablation_seeds", ablation)
+        object.__setattr__(self, "base_options", dict(self.base_options))
+        swept = sorted({"K", "M"} & set(self.base_options))
+        if swept:
+            raise AsebenchError(f"the ablation base cannot fix {', '.join(swept)}: Fig. 9 "
+                                "sweeps them")
         object.__setattr__(self, "datasets", tuple(self.datasets))
         if self.ablation_dataset not in self.datasets:
             raise AsebenchError(f"ablation dataset {self.ablation_dataset!r} must be one of "
@@ -91,24 +112,48 @@ class FigureStudies:
 
         return self._spec(DEFAULT_LABELS, self.datasets, self.seeds)
 
+    @property
+    def shared_base_label(self) -> str | None:
+        """The ``table1`` label of ASE-NAS with exactly ``base_options``, if it runs one."""
+        for spec in self.table1_spec().method_specs:
+            if spec.name == "ase" and spec.transfer is None and \
+                    dict(spec.options) == dict(self.base_options):
+                return str(spec.label)
+        return None
+
+    def _base(self, **changes: Any) -> dict[str, Any]:
+        return {**self.base_options, **changes}
+
     def subspace_spec(self):
         from asebench.study import MethodSpec
 
-        methods = (MethodSpec("ase", {"update": False}, "ase-no-update"),
-                   MethodSpec("random-in-subspace", {}, "random-in-subspace"))
-        return self._spec(methods, self.datasets, self.ablation_seeds)  # type: ignore[arg-type]
+        methods = [MethodSpec("ase", self._base(update=False), "ase-no-update"),
+                   MethodSpec("random-in-subspace", {"ase_options": self._base()},
+                              "random-in-subspace")]
+        if self.shared_base_label is None:
+            methods.append(MethodSpec("ase", self._base(), REFERENCE))
+        return self._spec(tuple(methods), self.datasets, self.ablation_seeds)  # type: ignore
 
     def ablation_spec(self):
         from asebench.study import MethodSpec
 
-        methods = [MethodSpec("ase", {"reward": "absolute"}, "ase-absolute"),
-                   MethodSpec("ase", {"graph": False}, "ase-no-graph")]
-        methods += [MethodSpec("ase", {"K": k}, f"ase[K={k}]")
+        methods = [MethodSpec("ase", self._base(reward="absolute"), "ase-absolute"),
+                   MethodSpec("ase", self._base(graph=False), "ase-no-graph")]
+        methods += [MethodSpec("ase", self._base(K=k), f"ase[K={k}]")
                     for k in self.k_values if k != self.defaults["K"]]
-        methods += [MethodSpec("ase", {"M": m}, f"ase[M={m}]")
+        methods += [MethodSpec("ase", self._base(M=m), f"ase[M={m}]")
                     for m in self.m_values if m != self.defaults["M"]]
+        if self.shared_base_label is None:
+            methods.append(MethodSpec("ase", self._base(), REFERENCE))
         return self._spec(tuple(methods), (self.ablation_dataset,),
                           self.ablation_seeds)  # type: ignore[arg-type]
+
+    def base_text(self) -> str:
+        """How the reference arm is described in captions."""
+        if not self.base_options:
+            return "ASE-NAS arms use the paper's hyper-parameters"
+        opts = ", ".join(f"{k}={v}" for k, v in sorted(self.base_options.items()))
+        return f"ASE-NAS arms use {opts} (the paper's hyper-parameters otherwise)"
 
     def specs(self) -> dict[str, object]:
         """``{directory name: StudySpec}`` in the order they should run."""

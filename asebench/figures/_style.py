@@ -17,6 +17,7 @@ __all__ = [
     "color_for",
     "dataset_name",
     "display_name",
+    "linestyle_for",
     "new_figure",
     "ordered",
     "paper_style",
@@ -65,17 +66,38 @@ def _canonical(key: str) -> str:
     return key
 
 
+def _split_variant(key: str) -> tuple[str, str]:
+    """``"ase[lr=0.001]"`` -> ``("ase", "[lr=0.001]")``; ``"ase"`` -> ``("ase", "")``."""
+    base, bracket, rest = key.partition("[")
+    return (base, bracket + rest) if bracket and rest.endswith("]") else (key, "")
+
+
 def display_name(key: str) -> str:
-    """Human name of a method or study label (the label itself when unknown)."""
+    """Human name of a method or study label (``ase[lr=0.001]`` -> ``ASE-NAS [lr=0.001]``)."""
     known = _canonical(key)
-    return METHOD_STYLES[known][0] if known in METHOD_STYLES else key
+    if known in METHOD_STYLES:
+        return METHOD_STYLES[known][0]
+    base, variant = _split_variant(key)
+    if variant and _canonical(base) in METHOD_STYLES:
+        return f"{METHOD_STYLES[_canonical(base)][0]} {variant}"
+    return key
+
+
+def linestyle_for(key: str) -> str:
+    """Solid for a method, dashed for a variant of it with other options (``ase[lr=...]``)."""
+    known = _canonical(key)
+    return "-" if known in METHOD_STYLES or not _split_variant(key)[1] else "--"
 
 
 def color_for(key: str) -> str:
-    """The colour of a method or study label; unknown keys get a stable fallback colour."""
+    """The colour of a method or study label; a variant (``ase[lr=0.001]``) has its base's
+    colour (drawn dashed, see :func:`linestyle_for`); unknown keys get a stable fallback."""
     known = _canonical(key)
     if known in METHOD_STYLES:
         return METHOD_STYLES[known][1]
+    base = _canonical(_split_variant(key)[0])
+    if base in METHOD_STYLES:
+        return METHOD_STYLES[base][1]
     if key in DATASET_COLORS:
         return DATASET_COLORS[key]
     return _FALLBACK_COLORS[sum(map(ord, key)) % len(_FALLBACK_COLORS)]
@@ -90,7 +112,8 @@ def ordered(keys: Iterable[str], order: Iterable[str] = ()) -> list[str]:
     """Unique ``keys`` in a stable order: those in ``order`` (or METHOD_STYLES) first."""
     seen = list(dict.fromkeys(keys))
     rank = {k: i for i, k in enumerate(list(order) or list(METHOD_STYLES))}
-    return sorted(seen, key=lambda k: (rank.get(_canonical(k), len(rank)), str(k)))
+    return sorted(seen, key=lambda k: (rank.get(_canonical(k), rank.get(
+        _canonical(_split_variant(k)[0]), len(rank))), str(k)))
 
 
 _RC: Any = {
