@@ -219,16 +219,19 @@ def test_sweep_plot_points_and_error_bars_match_the_runs():
     fig = plot_sweeps(summary, {"K": 4, "M": 4})
     assert_labelled(fig)
     for ax, param in zip(fig.axes, ("K", "M")):
-        container = next(c for c in ax.containers if isinstance(c, ErrorbarContainer))
-        assert container.get_label() == "ASE-NAS"
+        bars = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+        assert [c.get_label() for c in bars] == ["ASE-NAS", "95% CI of the mean"]
+        container = bars[0]
         line = container.lines[0]
         column = f"opt_{param}"
         expected = runs[runs[column].notna()].groupby(column)["test_accuracy"]
         np.testing.assert_allclose(line.get_xdata(), np.arange(1, 7))
         np.testing.assert_allclose(line.get_ydata(), expected.mean().to_numpy())
-        segments = next(c for c in ax.collections if isinstance(c, LineCollection)).get_segments()
-        np.testing.assert_allclose([abs(s[1][1] - s[0][1]) / 2 for s in segments],
+        std_bars, ci_bars = (c.lines[2][0].get_segments() for c in bars)
+        np.testing.assert_allclose([abs(s[1][1] - s[0][1]) / 2 for s in std_bars],
                                    expected.std().to_numpy())
+        np.testing.assert_allclose([abs(s[1][1] - s[0][1]) / 2 for s in ci_bars],
+                                   1.96 * expected.std().to_numpy() / 2.0)  # n = 4 seeds
     caption = caption_sweeps(summary)
     assert "'smallest K is worst' holds" in caption
     assert "'a middle M is best' holds" in caption

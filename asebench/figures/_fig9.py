@@ -51,10 +51,14 @@ def sweep_summary(runs: pd.DataFrame, params: Sequence[str] = ("K", "M"),
 @styled
 def plot_sweeps(summary: pd.DataFrame, defaults: Mapping[str, float] | None = None,
                 dataset: str | None = None) -> Figure:
-    """One panel per parameter: mean test accuracy with std error bars against its value.
+    """One panel per parameter: mean test accuracy against its value.
+
+    Thin error bars show the std over seeds; thick ones, when ``summary`` has ``n``, the 95%
+    confidence interval of the mean (1.96 std / sqrt(n)).
 
     Args:
-        summary: columns ``param``, ``value``, ``mean``, ``std`` (from :func:`sweep_summary`).
+        summary: columns ``param``, ``value``, ``mean``, ``std`` and optionally ``n`` (from
+            :func:`sweep_summary`).
         defaults: the paper's default per parameter (e.g. ``{"K": 4, "M": 4}``), marked by a
             vertical dotted line.
         dataset: named in the panel titles when given.
@@ -65,17 +69,23 @@ def plot_sweeps(summary: pd.DataFrame, defaults: Mapping[str, float] | None = No
     suffix = f" ({dataset_name(dataset)})" if dataset else ""
     for i, (ax, param) in enumerate(zip(axes, params)):
         rows = summary[summary["param"] == param].sort_values("value")
-        ax.errorbar(rows["value"].to_numpy(float), rows["mean"].to_numpy(float),
-                    yerr=rows["std"].to_numpy(float), marker="o", capsize=3,
-                    color=color_for("ase"), label="ASE-NAS")
+        x, mean = rows["value"].to_numpy(float), rows["mean"].to_numpy(float)
+        ax.errorbar(x, mean, yerr=rows["std"].to_numpy(float), marker="o", capsize=3,
+                    elinewidth=0.8, color=color_for("ase"), label="ASE-NAS")
+        if "n" in rows.columns:
+            ci = 1.96 * rows["std"].to_numpy(float) / np.sqrt(rows["n"].to_numpy(float))
+            ax.errorbar(x, mean, yerr=ci, fmt="none", elinewidth=3, alpha=0.6,
+                        color=color_for("ase"), label="95% CI of the mean")
         if defaults and param in defaults:
-            ax.axvline(defaults[param], color="grey", linestyle=":", linewidth=1,
-                       label=f"paper's NB201 {param}={defaults[param]:g}")
+            ax.axvline(defaults[param], color="grey", linestyle=":", linewidth=1)
+            ax.annotate(f"paper's NB201 {param}", (defaults[param], 1.0),
+                        xycoords=("data", "axes fraction"), xytext=(2, -2),
+                        textcoords="offset points", ha="left", va="top", fontsize=6,
+                        color="grey")
         ax.set_xticks(rows["value"].to_numpy())
         ax.set_xlabel(_TITLES.get(str(param), str(param)))
         ax.set_ylabel("test accuracy of answer (%)")
-        ax.set_title(f"({chr(ord('a') + i)}) {param}{suffix}")
-        ax.legend(loc="lower right")
+        ax.set_title(f"({chr(ord('a') + i)}) ASE-NAS vs {param}{suffix}")
     return fig
 
 
@@ -84,7 +94,8 @@ def caption_sweeps(summary: pd.DataFrame, dataset: str | None = None) -> str:
     require_columns(summary, ("param", "value", "mean", "std", "n"), "Fig. 9 summary")
     where = dataset_name(dataset) if dataset else "NB201"
     seeds = int(summary["n"].min())
-    line1 = (f"Final test accuracy (mean, error bar = std over >= {seeds} seeds) of ASE-NAS on "
+    line1 = (f"Final test accuracy (mean; thin bars: std over >= {seeds} seeds, thick: 95% CI "
+             f"of the mean) of ASE-NAS on "
              f"NB201 {where} against K and M; the paper swept both on the MobileNet space on "
              "ImageNet.")
     parts = []
@@ -92,8 +103,10 @@ def caption_sweeps(summary: pd.DataFrame, dataset: str | None = None) -> str:
         rows = rows.sort_values("value")
         best = rows.loc[rows["mean"].idxmax()]
         worst = rows.loc[rows["mean"].idxmin()]
+        sem = float((rows["std"] / np.sqrt(rows["n"].clip(lower=1))).max())
         text = (f"{param}: best {param}={best['value']:g} ({best['mean']:.2f}), worst "
-                f"{param}={worst['value']:g} ({worst['mean']:.2f})")
+                f"{param}={worst['value']:g} ({worst['mean']:.2f}; spread "
+                f"{best['mean'] - worst['mean']:.2f} vs standard error <= {sem:.2f})")
         if param == "K":
             smallest = rows.iloc[0]
             is_worst = smallest["value"] == worst["value"]
