@@ -2,12 +2,13 @@
 
 Measures: table load time in-process and ``asebench query`` end to end; median single-query
 latency through the public API (``TabularBackend.evaluate``), timed in blocks of 1,000 queries;
-vectorised batch throughput; resident memory of the loaded table. Reference: the same numbers
-in a pandas DataFrame, looked up with ``.loc`` (single) and ``.to_numpy()[idx]`` after
-``.loc``-free positional indexing is NOT used, i.e. ``.loc[list]`` (batch). The ``nats_bench``
-package's own query path is not used: building its in-memory structure needs its per-arch result
-objects for both schedules, which the embedded data cannot fill faithfully (no hp=12 validation
-numbers), so the pandas path is the honest reference here.
+vectorised batch throughput; resident memory of the loaded table. Reference, measured in the
+same run: the same reward/cost columns in a pandas DataFrame indexed by arch string, looked up
+with ``.at`` (single query) and ``.loc[list of archs]`` (batch). The ``nats_bench`` package's
+own query path is not the reference: its in-memory structure is built from per-arch result
+objects of both schedules, which the embedded data cannot fill faithfully (no hp=12 validation
+accuracy or times); ``benchmarks/import_speed.py`` compares against the official API in fast
+mode on an official-format fixture instead.
 
 Run: ``python benchmarks/query_speed.py [--queries 100000] [--json FILE]``
 """
