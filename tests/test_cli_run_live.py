@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import torch
 from click.testing import CliRunner
 
 from asebench.cli import cli
@@ -15,16 +14,13 @@ from asebench.supernet import Phase, TrainConfig, make_toy_image_folder, train_s
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+def trained(tmp_path_factory: pytest.TempPathFactory, one_thread: None) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("live-run")
     data = make_toy_image_folder(root / "toy", num_classes=3, per_class=10, size=32, seed=2)
     config = TrainConfig(preset="tiny", num_classes=None, holdout=12, batch_size=12, lr=0.1,
                          workers=0, phases=(Phase("full", 1), Phase("kernel", 1),
                                             Phase("depth", 1, 2), Phase("expand", 1, 2)))
     train_supernet(data, root / "net.pt", config, progress=False)
-    torch.set_num_threads(threads)
     return root / "net.pt", data
 
 

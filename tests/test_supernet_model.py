@@ -22,13 +22,7 @@ def _randomise_bn(net: torch.nn.Module, seed: int = 0) -> None:
             m.bias.data.copy_(torch.rand(n, generator=g) - 0.5)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    # tiny convolutions: extra threads only add contention on a shared CPU
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

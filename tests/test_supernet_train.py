@@ -13,12 +13,7 @@ from asebench.supernet import (Phase, Scorer, TrainConfig, make_toy_image_folder
                                train_supernet)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")
