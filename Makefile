@@ -31,6 +31,7 @@ bench: install
 	$(PY) benchmarks/query_speed.py
 	$(PY) benchmarks/search_speed.py
 	$(PY) benchmarks/study_speed.py
+	$(PY) benchmarks/supernet_speed.py
 
 data: install
 	$(PY) scripts/build_nb201.py
