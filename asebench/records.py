@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Iterator, Mapping, NamedTuple, Sequence
+from typing import NamedTuple
 
 __all__ = ["Arch", "Edit", "Evaluation", "Budget", "Query", "Trace", "NO_METRICS"]
 
@@ -108,7 +109,7 @@ class Trace:
     @classmethod
     def from_queries(cls, archs: Sequence[Arch], rewards: Sequence[float],
                      costs: Sequence[float], answer: Arch, answer_reward: float,
-                     info: Mapping[str, object] | None = None) -> "Trace":
+                     info: Mapping[str, object] | None = None) -> Trace:
         return cls(tuple(archs), tuple(float(r) for r in rewards),
                    tuple(float(c) for c in costs), tuple(answer), float(answer_reward),
                    dict(info or {}))

@@ -87,14 +87,15 @@ def main() -> None:
     torch_step_s = median_seconds(torch_step, 50)
 
     print(f"ASE-NAS cifar10 paper protocol, {steps:.0f} controller steps per run")
-    print(f"  run one-by-one          {single * 1e3:8.1f} ms/run  ({single / steps * 1e3:.3f} ms/step)")
+    print(f"  run one-by-one          {single * 1e3:8.1f} ms/run  "
+          f"({single / steps * 1e3:.3f} ms/step)")
     print(f"  run_batch of {args.batch:4d}      {batched * 1e3:8.1f} ms/run  "
           f"({batched / steps * 1e3:.3f} ms/step/seed)  x{single / batched:.1f} vs one-by-one")
     print(f"  numpy controller step   {numpy_step_s * 1e3:8.3f} ms   "
           f"torch-autograd step {torch_step_s * 1e3:.3f} ms   x{torch_step_s / numpy_step_s:.1f}")
     print(f"  random search           {random_run * 1e3:8.1f} ms/run  "
           f"(ASE one-by-one = {single / random_run:.0f}x random)")
-    print(f"  reference implementation (issue): ~1300 ms/run, ~7 ms/step on this machine")
+    print("  reference implementation (issue): ~1300 ms/run, ~7 ms/step on this machine")
 
     profile = cProfile.Profile()
     profile.enable()

@@ -29,8 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from asebench.supernet import (Phase, Scorer, TrainConfig, make_toy_image_folder,
-                               train_supernet)
+from asebench.supernet import Phase, Scorer, TrainConfig, make_toy_image_folder, train_supernet
 
 WARMUP_STEPS = 2
 

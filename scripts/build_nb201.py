@@ -61,7 +61,6 @@ def build(shared: Path) -> tuple[dict[str, np.ndarray], TableMeta]:
 
     seed_dataset = {"cifar10": "cifar10-valid", "cifar100": "cifar100",
                     "ImageNet16-120": "ImageNet16-120"}
-    c10_time = first.train_time_per_epoch_s.to_numpy()
     for dataset in DATASETS:
         rows = per_arch[per_arch.dataset == dataset].sort_values("arch_index")
         assert (rows.arch_str.to_numpy() == first.arch_str.to_numpy()).all()

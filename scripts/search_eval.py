@@ -94,7 +94,8 @@ def main() -> None:
                 p = ""
                 if method != "ase" and ("ase", dataset) in results:
                     base = results[("ase", dataset)]
-                    p = f"  ase-vs: d={base.mean() - acc.mean():+.2f} p={stats.wilcoxon(base, acc).pvalue:.2g}"
+                    p_value = stats.wilcoxon(base, acc).pvalue
+                    p = f"  ase-vs: d={base.mean() - acc.mean():+.2f} p={p_value:.2g}"
                 print(f"{method:10s} {dataset:15s} {acc.mean():6.2f} +- {acc.std():4.2f}  "
                       f"reward {reward:6.2f}  queries {queries:5.1f}  {wall * 1e3:6.1f} ms/run "
                       f"(chunk wall {time.perf_counter() - t0:5.1f} s){p}", flush=True)

@@ -6,14 +6,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from asebench.backends import Backend, BudgetedEvaluator, get_backend
 from asebench.errors import AsebenchError
 from asebench.records import Budget
-from asebench.supernet import (AccuracyPredictor, Phase, TrainConfig, analytic_cost,
-                               make_toy_image_folder, train_supernet)
-
+from asebench.supernet import (
+    AccuracyPredictor,
+    Phase,
+    TrainConfig,
+    analytic_cost,
+    make_toy_image_folder,
+    train_supernet,
+)
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

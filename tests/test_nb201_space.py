@@ -69,7 +69,8 @@ def test_ball_members_and_exact_size(radius: int) -> None:
     assert len(ball) == len(set(ball)) == expected == SPACE.ball_size(radius)
     assert ball[0] == center
     assert all(SPACE.distance(center, b) <= radius for b in ball)
-    brute = [a for a in itertools.product(range(5), repeat=6) if SPACE.distance(center, a) <= radius]
+    brute = [a for a in itertools.product(range(5), repeat=6)
+             if SPACE.distance(center, a) <= radius]
     assert set(ball) == set(brute)
 
 

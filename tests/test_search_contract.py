@@ -10,7 +10,8 @@ from asebench.search import get, methods
 from asebench.testing import FunctionBackend, check_searcher
 
 # small ASE controller so the contract runs fast; behaviour is the same code path
-_FAST = {"ase": {"hidden": 8, "embed": 2}, "random-in-subspace": {"ase_options": {"hidden": 8, "embed": 2}, "M": 2}}
+_FAST = {"ase": {"hidden": 8, "embed": 2},
+         "random-in-subspace": {"ase_options": {"hidden": 8, "embed": 2}, "M": 2}}
 
 
 @pytest.mark.parametrize("name", methods.names())

@@ -7,8 +7,7 @@ import pytest
 import torch
 
 from asebench.errors import AsebenchError
-from asebench.supernet import (SuperNet, analytic_cost, count_cost, get_config,
-                               recalibrate_bn)
+from asebench.supernet import SuperNet, analytic_cost, count_cost, get_config, recalibrate_bn
 
 
 def _randomise_bn(net: torch.nn.Module, seed: int = 0) -> None:

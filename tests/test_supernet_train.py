@@ -8,10 +8,16 @@ import pytest
 import torch
 
 from asebench.errors import AsebenchError
-from asebench.supernet import (Phase, Scorer, TrainConfig, make_toy_image_folder,
-                               read_checkpoint, scan_image_folder, split_holdout,
-                               train_supernet)
-
+from asebench.supernet import (
+    Phase,
+    Scorer,
+    TrainConfig,
+    make_toy_image_folder,
+    read_checkpoint,
+    scan_image_folder,
+    split_holdout,
+    train_supernet,
+)
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

@@ -4,7 +4,8 @@ ours, and a paired test of every method against ASE-NAS."""
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -115,7 +116,8 @@ def _cells(table: pd.DataFrame, latex: bool) -> tuple[list[str], list[list[str]]
                 line += [dash, dash]
                 line2.append(dash)
                 continue
-            line.append(f"{r.mean:.2f} {pm} {r.std:.2f}" if not math.isnan(r.std) else f"{r.mean:.2f}")
+            line.append(f"{r.mean:.2f} {pm} {r.std:.2f}" if not math.isnan(r.std)
+                        else f"{r.mean:.2f}")
             line.append(f"{r.paper_mean:.2f} {pm} {r.paper_std:.2f}"
                         if not math.isnan(r.paper_mean) else dash)
             line2.append(dash if math.isnan(r.diff_mean) else

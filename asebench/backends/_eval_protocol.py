@@ -52,7 +52,7 @@ class EvalProtocol:
         if not self.budget_s > 0:
             raise AsebenchError(f"protocol budget must be > 0, got {self.budget_s}")
 
-    def with_options(self, **changes: object) -> "EvalProtocol":
+    def with_options(self, **changes: object) -> EvalProtocol:
         """A copy with some fields changed (e.g. ``cost_source='own'``)."""
         unknown = set(changes) - set(self.__dataclass_fields__)
         if unknown:

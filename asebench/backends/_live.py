@@ -9,7 +9,8 @@ MAdds <= 600M. Torch is imported only when a live backend is built.
 from __future__ import annotations
 
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 

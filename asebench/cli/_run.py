@@ -6,8 +6,8 @@ from typing import Any
 
 import click
 
-from asebench.tables import DATA_ENV_VAR
 from asebench.errors import AsebenchError
+from asebench.tables import DATA_ENV_VAR
 
 __all__ = ["parse_settings", "run"]
 

@@ -35,7 +35,8 @@ def supernet() -> None:
 
 
 @supernet.command()
-@click.option("--data", required=True, type=click.Path(), help="Image folder (DIR/train/<class>/*).")
+@click.option("--data", required=True, type=click.Path(),
+              help="Image folder (DIR/train/<class>/*).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Checkpoint file.")
 @click.option("--preset", default="mbv3-w1.0", show_default=True,
               help="mbv3-w1.0, mbv3-w1.2 or tiny.")

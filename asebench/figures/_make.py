@@ -60,7 +60,8 @@ def make_figures(out_dir: str | os.PathLike[str] = "reports", seeds: int = 500,
                  workers: int | None = None, ablation_seeds: int | None = None,
                  ablation_dataset: str = "ImageNet16-120",
                  ablation_base: Mapping[str, Any] | None = None, master_seed: int = 0,
-                 budget_s: float | None = None, data: str | None = None, progress: bool = True, command: str | None = None,
+                 budget_s: float | None = None, data: str | None = None, progress: bool = True,
+                 command: str | None = None,
                  log: Callable[[str], None] | None = None) -> list[ReportEntry]:
     """Run the studies the figures need (cached and resumable), then write the report.
 

@@ -11,10 +11,10 @@ Methods: ``ase`` (ASE-NAS; ASE-NAS+ with ``initial_centers``; ablations as optio
 from __future__ import annotations
 
 from asebench._registry import Registry
-from asebench.search._options import options_factory
-from asebench.search._protocol import BatchSearcher, Searcher
 from asebench.search._ase import ASESearch
 from asebench.search._baselines import LocalSearch, RegularizedEvolution, Reinforce
+from asebench.search._options import options_factory
+from asebench.search._protocol import BatchSearcher, Searcher
 from asebench.search._random import RandomSearch
 from asebench.search._subspace_random import RandomInSubspace
 

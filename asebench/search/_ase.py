@@ -10,8 +10,9 @@ same trace for the same generator state.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import ClassVar, Sequence
+from typing import ClassVar
 
 import numpy as np
 

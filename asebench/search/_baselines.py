@@ -6,8 +6,9 @@ Each queries only through a BudgetedEvaluator and answers the best reward it has
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Sequence
+from typing import ClassVar
 
 import numpy as np
 

@@ -22,7 +22,7 @@ Model (paper Appendix, Eqs. 5-7; row-vector convention ``y = x @ W + b``):
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable, Sequence
 from math import comb
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -97,7 +97,8 @@ class CategoricalSpace:
                 raise AsebenchError(f"arch position {position} is not an int: {choice!r}")
             if not 0 <= choice < self._sizes[position]:
                 raise AsebenchError(
-                    f"arch position {position} choice {choice} outside 0..{self._sizes[position] - 1}")
+                    f"arch position {position} choice {choice} outside "
+                    f"0..{self._sizes[position] - 1}")
             out.append(int(choice))
         return tuple(out)
 

@@ -19,8 +19,8 @@ With more than one input resolution an extra last position chooses it (``@r160``
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from asebench.errors import AsebenchError
 from asebench.records import Arch
@@ -112,7 +112,8 @@ class MobileNetSpace(CategoricalSpace):
     def encode(self, net: MobileNetArch) -> Arch:
         """The canonical arch (skips last) of a decoded network."""
         if len(net.units) != self.num_units:
-            raise AsebenchError(f"mobilenet arch needs {self.num_units} units, got {len(net.units)}")
+            raise AsebenchError(
+                f"mobilenet arch needs {self.num_units} units, got {len(net.units)}")
         arch: list[int] = []
         for u, unit in enumerate(net.units):
             if not self.min_depth <= len(unit) <= self.max_depth:

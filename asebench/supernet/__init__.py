@@ -10,14 +10,26 @@ from asebench.supernet._checkpoint import Checkpoint, load_supernet, read_checkp
 from asebench.supernet._config import PRESETS, SupernetConfig, get_config, make_divisible
 from asebench.supernet._cost import Cost, analytic_cost, count_cost
 from asebench.supernet._data import (
-    ImageFolder, load_images, make_loader, scan_image_folder, split_holdout)
+    ImageFolder,
+    load_images,
+    make_loader,
+    scan_image_folder,
+    split_holdout,
+)
 from asebench.supernet._predictor import AccuracyPredictor, encode_arch
 from asebench.supernet._score import Score, Scorer, accuracy, recalibrate_bn
 from asebench.supernet._static import MobileNet
 from asebench.supernet._supernet import SuperNet
 from asebench.supernet._synthetic import make_toy_image_folder
 from asebench.supernet._train import (
-    PHASE_NAMES, Phase, TrainConfig, TrainResult, default_phases, sample_subnet, train_supernet)
+    PHASE_NAMES,
+    Phase,
+    TrainConfig,
+    TrainResult,
+    default_phases,
+    sample_subnet,
+    train_supernet,
+)
 
 __all__ = [
     "AccuracyPredictor",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any, Mapping
+from typing import Any
 
 from asebench.errors import AsebenchError
 from asebench.spaces import MobileNetSpace
@@ -99,7 +100,7 @@ class SupernetConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "SupernetConfig":
+    def from_dict(cls, data: Mapping[str, Any]) -> SupernetConfig:
         names = {f.name for f in fields(cls)}
         unknown = set(data) - names
         if unknown:

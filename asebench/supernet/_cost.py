@@ -73,7 +73,7 @@ def analytic_cost(config: SupernetConfig, net: MobileNetArch,
     return Cost(madds, params)
 
 
-def count_cost(model: "object", resolution: int) -> Cost:
+def count_cost(model: object, resolution: int) -> Cost:
     """MAdds counted by forward hooks on every Conv2d/Linear of ``model`` for one
     ``resolution`` x ``resolution`` image, and its parameter count."""
     import torch

@@ -9,9 +9,9 @@ decoded to square uint8 tensors; augmentation happens later, batched, on the dev
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import numpy as np
 import torch
@@ -44,7 +44,7 @@ class ImageFolder:
     def __len__(self) -> int:
         return len(self.files)
 
-    def subset(self, indices: Sequence[int]) -> "ImageFolder":
+    def subset(self, indices: Sequence[int]) -> ImageFolder:
         return ImageFolder(self.root, self.classes, tuple(self.files[i] for i in indices),
                            tuple(self.labels[i] for i in indices))
 

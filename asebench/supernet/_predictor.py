@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -98,7 +98,7 @@ class AccuracyPredictor(nn.Module):
         os.replace(tmp, path)
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> "AccuracyPredictor":
+    def load(cls, path: str | os.PathLike[str]) -> AccuracyPredictor:
         try:
             payload = torch.load(path, map_location="cpu", weights_only=True)
             assert payload["format"] == _FORMAT

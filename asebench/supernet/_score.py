@@ -118,7 +118,7 @@ class Scorer:
     def from_checkpoint(cls, supernet: str | os.PathLike[str], data: str | os.PathLike[str],
                         device: str = "auto", holdout: int | None = None,
                         calibration: int = 500, batch_size: int = 250, workers: int = 0,
-                        amp: bool = True, seed: int = 0) -> "Scorer":
+                        amp: bool = True, seed: int = 0) -> Scorer:
         """Load a checkpoint and decode its held-out split (first ``holdout`` images, default
         all) and ``calibration`` seeded training images from ``data``."""
         if device == "auto":

@@ -19,9 +19,9 @@ import io
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 
@@ -48,7 +48,7 @@ class TableMeta:
         return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str) -> "TableMeta":
+    def from_json(cls, text: str) -> TableMeta:
         raw = json.loads(text)
         raw["seeds"] = tuple(raw.get("seeds", SEEDS_200))
         raw["help_devices"] = tuple(raw.get("help_devices", ()))

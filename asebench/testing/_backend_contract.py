@@ -34,8 +34,10 @@ def check_backend(backend: Backend, *, queries: int = 20, seed: int = 0) -> None
     for arch in archs:
         assert space.validate(arch) == arch, f"sampled arch {arch} is not canonical"
 
-    first = [backend.evaluate(arch, np.random.default_rng([seed, i])) for i, arch in enumerate(archs)]
-    again = [backend.evaluate(arch, np.random.default_rng([seed, i])) for i, arch in enumerate(archs)]
+    first = [backend.evaluate(arch, np.random.default_rng([seed, i]))
+             for i, arch in enumerate(archs)]
+    again = [backend.evaluate(arch, np.random.default_rng([seed, i]))
+             for i, arch in enumerate(archs)]
     for result, repeat in zip(first, again):
         assert isinstance(result, Evaluation)
         assert math.isfinite(result.reward), f"reward not finite: {result}"

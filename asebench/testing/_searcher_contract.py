@@ -38,7 +38,7 @@ def check_searcher(searcher: Searcher, backend: Backend, budget: Budget, *,
         assert trace.spent_s <= budget.seconds + 1e-9, "budget seconds exceeded"
     if budget.queries is not None:
         assert len(trace) <= budget.queries, "budget queries exceeded"
-    for arch, reward, cost in zip(trace.archs, trace.rewards, trace.costs):
+    for arch, _reward, cost in zip(trace.archs, trace.rewards, trace.costs):
         assert space.validate(arch) == arch, f"queried arch {arch} is not valid"
         result = backend.evaluate(arch, np.random.default_rng(0))
         assert cost == result.cost_s, "recorded cost differs from the backend's"

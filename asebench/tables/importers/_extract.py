@@ -75,7 +75,8 @@ class ArchReader:
         """Turn one arch's raw ``{hp: state dict}`` into official ``ArchResults`` and register
         them in the API object (as its own ``reload`` does)."""
         if not isinstance(state, Mapping):
-            raise DataError(f"arch {index}: expected a dict of schedules, got {type(state).__name__}")
+            raise DataError(
+                f"arch {index}: expected a dict of schedules, got {type(state).__name__}")
         hp2results: OrderedDict[str, Any] = OrderedDict()
         for key, sub in state.items():
             hp = _NB201_HP.get(key, key) if self.flavor == "nb201" else str(key)
