@@ -122,7 +122,6 @@ class DaskExecutor:
     def from_client(cls, client: Any, data: str | None = None) -> DaskExecutor:
         self = cls.__new__(cls)
         self._cluster, self._client = None, client
-        self._owns_client = False
         client.run(_init_worker, data)
         self.slots = self._slots()
         return self
