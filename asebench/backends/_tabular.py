@@ -43,6 +43,8 @@ class TabularBackend:
         self._cost: list[float] = cost.astype(np.float64).tolist()
         self._per_seed = reward.ndim == 2
         if self._per_seed:
+            # seeds are stored left-aligned, so slot < count is always a real value
+            self._seed_counts = np.sum(~np.isnan(reward), axis=1)
             self._seed_values = [
                 tuple(v for v in row if v == v) for row in reward.astype(np.float64).tolist()]
             self._reward: list[float] = []
@@ -121,8 +123,7 @@ class TabularBackend:
         if self._per_seed:
             if rng is None:
                 raise AsebenchError("per-seed reward columns need an rng for batch queries")
-            counts = np.sum(~np.isnan(reward), axis=1)[indices]
-            # seeds are stored left-aligned, so slot < count is always a real value
+            counts = self._seed_counts[indices]
             slots = (rng.random(indices.shape) * counts).astype(np.int64)
             rewards = reward[indices, slots]
         else:
