@@ -10,22 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from asebench.cli import cli
-from asebench.supernet import Phase, TrainConfig, make_toy_image_folder, train_supernet
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory, one_thread: None) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("live-run")
-    data = make_toy_image_folder(root / "toy", num_classes=3, per_class=10, size=32, seed=2)
-    config = TrainConfig(preset="tiny", num_classes=None, holdout=12, batch_size=12, lr=0.1,
-                         workers=0, phases=(Phase("full", 1), Phase("kernel", 1),
-                                            Phase("depth", 1, 2), Phase("expand", 1, 2)))
-    train_supernet(data, root / "net.pt", config, progress=False)
-    return root / "net.pt", data
-
-
-def test_live_study_end_to_end(trained: tuple[Path, Path], tmp_path: Path) -> None:
-    ckpt, data = trained
+def test_live_study_end_to_end(trained_supernet: tuple[Path, Path], tmp_path: Path) -> None:
+    ckpt, data = trained_supernet
     out = tmp_path / "study"
     result = CliRunner().invoke(cli, [
         "run", "--backend", "live", "--supernet", str(ckpt), "--data", str(data),

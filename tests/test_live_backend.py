@@ -12,30 +12,15 @@ from asebench.errors import AsebenchError
 from asebench.records import Budget
 from asebench.supernet import (
     AccuracyPredictor,
-    Phase,
-    TrainConfig,
     analytic_cost,
-    make_toy_image_folder,
-    train_supernet,
 )
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("live")
-    data = make_toy_image_folder(root / "data", num_classes=4, per_class=16, size=36, seed=1)
-    config = TrainConfig(preset="tiny", num_classes=None, holdout=24, batch_size=16, lr=0.1,
-                         workers=0, phases=(Phase("full", 2), Phase("kernel", 1),
-                                            Phase("depth", 1, 2), Phase("expand", 1, 2)))
-    train_supernet(data, root / "net.pt", config, progress=False)
-    return root / "net.pt", data
-
-
-@pytest.fixture(scope="module")
-def backend(trained: tuple[Path, Path]):
-    ckpt, data = trained
+def backend(trained_supernet: tuple[Path, Path]):
+    ckpt, data = trained_supernet
     return get_backend("live", supernet=str(ckpt), data=str(data), madds="1.5",
                        calibration="24", batch_size="32")
 
@@ -79,7 +64,7 @@ def test_ase_nas_on_the_live_backend(backend) -> None:
     assert all(cost > 0 for cost in trace.costs)
 
 
-def test_predicted_reward(backend, trained, tmp_path: Path) -> None:
+def test_predicted_reward(backend, trained_supernet, tmp_path: Path) -> None:
     space = backend.space
     rng = np.random.default_rng(7)
     archs = [space.sample(rng) for _ in range(6)]
@@ -87,7 +72,7 @@ def test_predicted_reward(backend, trained, tmp_path: Path) -> None:
     predictor = AccuracyPredictor(space, hidden=32)
     predictor.fit(archs, accs, epochs=200, seed=0)
     predictor.save(tmp_path / "p.pt")
-    ckpt, data = trained
+    ckpt, data = trained_supernet
     live = get_backend("live", supernet=str(ckpt), data=str(data), calibration="24",
                        predictor=str(tmp_path / "p.pt"))
     result = BudgetedEvaluator(live, Budget(queries=2), np.random.default_rng(0)).evaluate(
@@ -97,12 +82,12 @@ def test_predicted_reward(backend, trained, tmp_path: Path) -> None:
     assert abs(result.reward - accs[0]) < 5.0
 
 
-def test_errors(backend, trained, tmp_path: Path) -> None:
+def test_errors(backend, trained_supernet, tmp_path: Path) -> None:
     with pytest.raises(AsebenchError, match="arch outside the mobilenet space"):
         backend.evaluate((0,) * 6, np.random.default_rng(0))
     with pytest.raises(AsebenchError, match="arch outside the mobilenet space"):
         backend.report((12,) * 20)
-    ckpt, data = trained
+    ckpt, data = trained_supernet
     with pytest.raises(AsebenchError, match="unknown live backend option"):
         get_backend("live", supernet=str(ckpt), data=str(data), colour="red")
     with pytest.raises(AsebenchError, match="does not exist"):
