@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+LINT_STAMP := $(VENV)/.lint-installed
 SEEDS  ?= 500
 STUDY  ?= studies/table1
 
@@ -36,8 +37,12 @@ bench: install
 data: install
 	$(PY) scripts/build_nb201.py
 
-lint: install
-	$(PY) -m pip install -q ruff mypy
+# the pinned linters and stubs of the `lint` extra, reinstalled whenever setup.cfg changes
+$(LINT_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e '.[test,lint]'
+	touch $(LINT_STAMP)
+
+lint: $(LINT_STAMP)
 	$(PY) -m ruff check asebench tests benchmarks scripts
 	$(PY) -m mypy asebench
 
