@@ -55,15 +55,18 @@ def _random_step(ctrl: Controller, B: int, seed: int = 0):
     return theta, centers, z, adj, decisions
 
 
-@pytest.mark.parametrize("sizes,K,M,graph,noop", [
-    ((5,) * 6, 4, 4, True, True),
-    ((3, 2, 4), 3, 2, True, False),
-    ((5,) * 6, 1, 6, True, True),
-    ((5,) * 6, 4, 3, False, True),
+@pytest.mark.parametrize("sizes,K,M,graph,noop,bound", [
+    ((5,) * 6, 4, 4, True, True, 1.5),
+    ((5,) * 6, 4, 4, True, True, None),
+    ((3, 2, 4), 3, 2, True, False, 1.5),
+    ((3, 2, 4), 3, 2, True, False, None),
+    ((5,) * 6, 1, 6, True, True, 0.7),
+    ((5,) * 6, 4, 3, False, True, 1.5),
 ])
-def test_backward_matches_torch_autograd(sizes, K, M, graph, noop) -> None:
+def test_backward_matches_torch_autograd(sizes, K, M, graph, noop, bound) -> None:
     torch_ref = pytest.importorskip("asebench.search._torch_reference")
-    ctrl = Controller(sizes, K, M, hidden=6, embed=3, graph=graph, allow_noop=noop)
+    ctrl = Controller(sizes, K, M, hidden=6, embed=3, graph=graph, allow_noop=noop,
+                      tanh_constant=bound, op_tanh_reduce=2.5)
     theta, centers, z, adj, _ = _random_step(ctrl, B=3)
     advantage = np.array([1.5, -0.7, 0.2])
     grad = ctrl.backward(advantage, 0.3, np.empty_like(theta))
@@ -230,3 +233,59 @@ def test_run_batch_with_per_seed_initial_centers_equals_single_runs() -> None:
                                                           np.random.default_rng(s))
         assert trace.archs[:4] == tuple(tuple(a) for a in starts[s])
         assert trace.archs == alone.archs and trace.rewards == alone.rewards
+
+
+# -- the published decision head: bounded logits -----------------------------------------------
+def _policy_stats(**options) -> tuple[float, float, float]:
+    """Mean distinct-query fraction, final entropy fraction and test accuracy: 20 CIFAR-100
+    seeds, the paper's protocol and budget (seeds 1000.. are not the study's)."""
+    from asebench.backends import TabularBackend
+
+    backend = TabularBackend("cifar100", protocol="paper")
+    rngs = [np.random.default_rng(1000 + s) for s in range(20)]
+    traces = get("ase", **options).run_batch(backend, Budget(seconds=25_000), rngs)
+    distinct = np.mean([t.info["distinct_fraction"] for t in traces])
+    entropy = np.mean([t.info["entropy_fraction"][-1] for t in traces])
+    acc = np.mean([backend.report(t.answer)["test_accuracy"] for t in traces])
+    return float(distinct), float(entropy), float(acc)
+
+
+def test_bounded_policy_keeps_exploring_and_unbounded_collapses() -> None:
+    distinct, entropy, _ = _policy_stats()
+    assert distinct >= 0.85 and entropy >= 0.5
+    distinct_free, entropy_free, _ = _policy_stats(tanh_constant=None)
+    assert distinct_free < distinct - 0.2 and entropy_free < entropy - 0.3
+
+
+def test_bound_caps_every_decision_probability() -> None:
+    ctrl = Controller((5,) * 6, 4, 4, hidden=6, embed=3, tanh_constant=1.5, op_tanh_reduce=2.5)
+    rng = np.random.default_rng(0)
+    theta = np.stack([ctrl.init_params(rng, 50.0) for _ in range(8)])  # saturating weights
+    centers = rng.integers(0, 5, size=(8, 4, 6))
+    rewards = rng.normal(size=(8, 4))
+    ctrl.sample(theta, centers, reward_feature(rewards), adjacency(rewards),
+                rng.random((8, ctrl.T)))
+    probs = ctrl.cache["probs"]
+    top_node = np.exp(1.5) / (np.exp(1.5) + 3 * np.exp(-1.5))
+    top_op = np.exp(0.6) / (np.exp(0.6) + 4 * np.exp(-0.6))
+    assert probs[0].max() <= top_node + 1e-12
+    assert max(p.max() for p in probs[1:]) <= top_op + 1e-12 < 0.46
+    assert np.all(ctrl.entropy_fraction() > 0.7)
+
+
+def test_uniform_policy_never_learns_but_still_evokes_and_updates() -> None:
+    trace = _run(budget=80, policy="uniform")
+    assert all(x == 1.0 for x in trace.info["entropy_fraction"])
+    assert trace.info["replacements"] > 0
+    ctrl = Controller((3,) * 5, 4, 2, hidden=4, embed=2, uniform=True)
+    theta, *_ = _random_step(ctrl, B=2)
+    assert not ctrl.backward(np.ones(2), 0.1, np.empty_like(theta)).any()
+
+
+@pytest.mark.parametrize("options", [{"tanh_constant": 0}, {"tanh_constant": "big"},
+                                     {"op_tanh_reduce": -1.0}, {"policy": "greedy"}])
+def test_bad_bound_options_are_one_line_errors(options) -> None:
+    from asebench.errors import AsebenchError
+
+    with pytest.raises(AsebenchError, match="ase: option"):
+        get("ase", **options)

@@ -1,5 +1,7 @@
 """ASE-NAS (paper Sec. III, Alg. 1): evoke a subspace, edit its center, update the graph.
 
+The controller's decision head is the published one: bounded logits (``tanh_constant``).
+
 Each step samples (subspace alpha, M edits) from the joint policy, queries
 ``beta = alpha (+) edits`` through the BudgetedEvaluator, rewards the policy with
 ``R = reward(beta) - reward(alpha)`` (REINFORCE, moving-average baseline, entropy bonus, Adam)
@@ -26,6 +28,7 @@ from asebench.search._options import check_choice, check_float, check_int
 __all__ = ["ASESearch"]
 
 REWARDS = ("improvement", "absolute")
+POLICIES = ("learned", "uniform")
 _MAX_POSITIONS = 64  # option M is re-checked against the real space at run time
 
 
@@ -38,8 +41,8 @@ class ASESearch:
         M: local search distance (edits per step), 1..L.
         lr: Adam learning rate.
         entropy_weight: weight of the entropy bonus.
-        baseline_decay: moving-average decay of the reward baseline (not given in the paper;
-            0.9 as NB201's REINFORCE).
+        baseline_decay: moving-average decay of the reward baseline (0.9 as published; the
+            average starts at the first reward and is updated before the advantage is taken).
         hidden: width of the GNN and LSTM; embed: width of one (position, choice) vector
             (not given in the paper; 32 as NB201's ENAS controller, and fast).
         init_scale: parameters start uniform in [-init_scale, init_scale].
@@ -56,11 +59,47 @@ class ASESearch:
         initial_centers: exactly K archs to start from (ASE-NAS+); default: K random archs.
         constraint: optional ``(metric, max_value)``: beta replaces a center only if
             ``evaluation.metrics[metric] <= max_value`` (the backend must report it).
+        tanh_constant: bound of the decision logits, as published (ENAS "tanh constant"):
+            the subspace logits become ``tanh_constant * tanh(logits)``; ``None`` leaves every
+            logit unbounded (ablation: the policy then collapses onto no-op edits at lr 1e-2).
+        op_tanh_reduce: position and op logits are bounded by ``tanh_constant /
+            op_tanh_reduce`` (1.5 / 2.5 = 0.6, as published).
+        policy: ``learned`` (the paper) or ``uniform``: every decision uniform and never
+            trained, while the subspaces are evoked, updated and graphed as usual (the
+            published controller's ``force_uniform``; ablation of the learned policy).
+
+    Differences from the published implementation (GitHub chenyaofo/DSM-NAS,
+    ``NASBench201ModificationController`` + ``entry/train201.py``), each kept on purpose:
+
+    * Width 32 (published 64) and learnable (position, choice) embeddings plus a z-scored
+      reward as the node input (published: raw one-hot and the raw accuracy in percent through
+      a linear layer). Measured in the published code on this table (CIFAR-100, 100 seeds,
+      bound kept): width 32 72.89 +- 0.62, z-scored reward 72.93 +- 0.58, as published
+      72.91 +- 0.52; ours is 2-3x cheaper per step and scale-free across backends.
+    * Subspace head: a bilinear score ``g_k . (h Ws)`` instead of additive attention
+      ``v . tanh(We g_k + Wh h)``; LSTM inputs after a decision are the chosen node's GNN
+      feature, a per-position vector and a per-(position, op) vector instead of index
+      embeddings of the node, layer and op. Both are bounded the same way; the bilinear head
+      keeps the hand-written backward short.
+    * GNN messages average over a node's neighbours (published: over all K-1 other nodes,
+      absent edges contributing a learned bias through an extra pooling layer); edges join
+      strictly worse to better centers (published: ``<=``, so equal rewards get one edge).
+    * Adam without weight decay (published default 2.37e-5, negligible at 190 steps); the
+      paper's lr 1e-2 and entropy weight 7.5e-4 (the published script's defaults are the
+      tuned 9.45e-3 and 5.05e-4).
+    * Every query is charged to the budget, the K initial centers included, and a query that
+      would exceed the budget ends the run uncounted (published: initial centers are free and
+      the last query may overshoot): the same budget rule as every other method here. No
+      200-iteration cap by default (the 25,000 s budget allows ~185 steps on NB201 anyway).
+    * The published in-place edit of a rejected beta (the center moves while its node keeps
+      the old reward) is fixed; ``center_drift=True`` reproduces it.
 
     Trace.info: ``final_centers`` (K archs as lists, node order), ``final_center_rewards``,
     ``subspaces_explored`` (distinct archs that ever were a center, initial ones included),
     ``iterations`` (controller steps), ``replacements``, ``noop_steps`` (beta == alpha),
-    ``last_evoked_center`` (alpha of the last completed step; the best center if none).
+    ``last_evoked_center`` (alpha of the last completed step; the best center if none),
+    ``entropy_fraction`` (per step: the policy's summed entropy over its maximum),
+    ``distinct_fraction`` (distinct archs among all queries).
     The answer is the best center by its node's reward.
     """
 
@@ -82,6 +121,9 @@ class ASESearch:
     max_iterations: int | None = None
     initial_centers: tuple[Arch, ...] | None = field(default=None)
     constraint: tuple[str, float] | None = None
+    tanh_constant: float | None = 1.5
+    op_tanh_reduce: float = 2.5
+    policy: str = "learned"
 
     def __post_init__(self) -> None:
         m = self.name
@@ -94,6 +136,10 @@ class ASESearch:
         check_int(m, "embed", self.embed, 1)
         check_float(m, "init_scale", self.init_scale, 0.0, low_open=True)
         check_choice(m, "reward", self.reward, REWARDS)
+        check_choice(m, "policy", self.policy, POLICIES)
+        if self.tanh_constant is not None:
+            check_float(m, "tanh_constant", self.tanh_constant, 0.0, low_open=True)
+        check_float(m, "op_tanh_reduce", self.op_tanh_reduce, 0.0, low_open=True)
         for flag in ("update", "graph", "center_drift", "allow_noop"):
             check_choice(m, flag, getattr(self, flag), (True, False))
         check_int(m, "max_iterations", self.max_iterations, 1, allow_none=True)
@@ -117,7 +163,8 @@ class ASESearch:
     def controller(self, sizes: Sequence[int]) -> Controller:
         """The policy network for a space with ``sizes`` choices per position."""
         return Controller(sizes, self.K, self.M, self.hidden, self.embed, self.graph,
-                          self.allow_noop)
+                          self.allow_noop, self.tanh_constant, self.op_tanh_reduce,
+                          self.policy == "uniform")
 
     def _check_space(self, backend: Backend) -> tuple[int, ...]:
         space = backend.space
@@ -164,7 +211,7 @@ class _Seed:
     """One seed's mutable state during a batched run."""
 
     __slots__ = ("rng", "evaluator", "graph", "explored", "iterations", "replacements",
-                 "noops", "last_alpha", "baseline", "done")
+                 "noops", "last_alpha", "baseline", "done", "entropy")
 
     def __init__(self, rng: np.random.Generator, evaluator: BudgetedEvaluator) -> None:
         self.rng, self.evaluator = rng, evaluator
@@ -172,8 +219,9 @@ class _Seed:
         self.explored: set[Arch] = set()
         self.iterations = self.replacements = self.noops = 0
         self.last_alpha: Arch | None = None
-        self.baseline = 0.0
+        self.baseline: float | None = None  # set to the first reward, as published
         self.done = False
+        self.entropy: list[float] = []  # policy entropy / its maximum, per step
 
 
 class _BatchRun:
@@ -212,6 +260,7 @@ class _BatchRun:
         decay, ent_w = m.baseline_decay, m.entropy_weight
         constraint, drift, update = m.constraint, m.center_drift, m.update
         cap = m.max_iterations
+        learn = m.policy == "learned"
         T = ctrl.T
         rows = active  # seed index of each parameter row; finished rows stay until compaction
         while active:
@@ -224,6 +273,7 @@ class _BatchRun:
                     u[r] = seeds[i].rng.random(T)
             node, positions, ops = ctrl.sample(theta, centers, reward_feature(rewards),
                                                adjacency(rewards), u)
+            entropy = ctrl.entropy_fraction().tolist()
             advantage = np.zeros(n)
             for r, i in enumerate(rows):
                 seed = seeds[i]
@@ -242,12 +292,16 @@ class _BatchRun:
                     seed.done = True
                     continue
                 seed.iterations += 1
+                seed.entropy.append(entropy[r])
                 seed.last_alpha = alpha
                 seed.noops += beta == alpha
                 improvement = result.reward - graph.rewards[k]
                 R = result.reward if absolute else improvement
+                # the published moving average: starts at the first reward and is updated
+                # before the advantage is taken
+                seed.baseline = (R if seed.baseline is None
+                                 else decay * seed.baseline + (1.0 - decay) * R)
                 advantage[r] = R - seed.baseline
-                seed.baseline = decay * seed.baseline + (1.0 - decay) * R
                 if update:
                     allowed = (constraint is None
                                or result.metrics[constraint[0]] <= constraint[1])
@@ -256,9 +310,10 @@ class _BatchRun:
                     seed.explored.add(graph.centers[k])
                 if cap is not None and seed.iterations >= cap:
                     seed.done = True
-            # rows of finished seeds are updated too (harmless: they never sample again)
-            ctrl.backward(advantage, ent_w, grad)
-            adam.step(theta, grad)
+            if learn:
+                # rows of finished seeds are updated too (harmless: they never sample again)
+                ctrl.backward(advantage, ent_w, grad)
+                adam.step(theta, grad)
             active = [i for i in rows if not seeds[i].done]
             if len(active) < 0.75 * len(rows):
                 keep = np.array([r for r, i in enumerate(rows) if not seeds[i].done],
@@ -282,5 +337,7 @@ class _BatchRun:
             "replacements": seed.replacements,
             "noop_steps": seed.noops,
             "last_evoked_center": list(last),
+            "entropy_fraction": [round(x, 4) for x in seed.entropy],
+            "distinct_fraction": len(set(seed.evaluator.archs)) / len(seed.evaluator.archs),
         }
         return seed.evaluator.trace(graph.centers[best], graph.rewards[best], info)

@@ -41,17 +41,30 @@ class Controller:
         hidden: width H of the GNN and LSTM.
         embed: width of one (position, choice) vector in the node input.
         graph: False replaces the GNN by two dense layers per node (ablation).
+        allow_noop: False masks the op a position already has, so every edit changes the arch.
+        tanh_constant: bound c of the subspace logits (``c * tanh``); None: unbounded logits.
+        op_tanh_reduce: the position and op logits are bounded by
+            ``tanh_constant / op_tanh_reduce``.
+        uniform: every decision uniform (no learning; ablation).
     """
 
     def __init__(self, sizes: Sequence[int], K: int, M: int, hidden: int = 64,
-                 embed: int = 16, graph: bool = True, allow_noop: bool = True) -> None:
+                 embed: int = 16, graph: bool = True, allow_noop: bool = True,
+                 tanh_constant: float | None = None, op_tanh_reduce: float = 1.0,
+                 uniform: bool = False) -> None:
         self.sizes = tuple(int(s) for s in sizes)
         self.L, self.K, self.M, self.H, self.de = len(self.sizes), K, M, hidden, embed
         self.graph = graph
         self.allow_noop = allow_noop
+        self.uniform = uniform
+        self.T = 1 + 2 * M
+        # per-decision bound c_t of the logits (decision 0: the subspace)
+        self.bounds: np.ndarray | None = None
+        if tanh_constant is not None:
+            self.bounds = np.full(self.T, tanh_constant / op_tanh_reduce)
+            self.bounds[0] = tanh_constant
         self.C = max(self.sizes)
         self.V = sum(self.sizes)
-        self.T = 1 + 2 * M
         self.offsets = np.cumsum((0,) + self.sizes[:-1]).astype(np.int64)
         self.D0 = self.L * embed + 1
         mask = np.zeros((self.L, self.C))
@@ -134,6 +147,9 @@ class Controller:
         Wl, bl = W["Wl"], W["bl"]
         positions = np.empty((B, self.M), dtype=np.int64)
         beta = None if self.allow_noop else centers[rows, 0].copy()
+        bounds = self.bounds
+        tanhs: list[np.ndarray] = []
+        valid: list[np.ndarray] = []
         for t in range(T):
             xh[:, t, :H] = x
             xh[:, t, H:] = h
@@ -157,10 +173,18 @@ class Controller:
                 logits = (h[:, None, :] @ W["Wp"])[:, 0] + W["bp"]
             else:
                 logits = (h[:, None, :] @ W["Wo"])[:, 0] + W["bo"]
+            if self.uniform:
+                logits = np.zeros_like(logits)
+            elif bounds is not None:
+                tz = np.tanh(logits)
+                tanhs.append(tz)
+                logits = bounds[t] * tz
+            if t and not t % 2:
                 if self.op_mask is not None:
                     logits = logits + self.op_mask[positions[:, t // 2 - 1]]
                 if beta is not None:  # no-op edits masked: the op must change
                     logits[rows, beta[rows, positions[:, t // 2 - 1]]] = _NEG
+            valid.append((logits > 0.5 * _NEG).sum(axis=1))
             e = np.exp(logits - logits.max(axis=1, keepdims=True))
             cdf = np.cumsum(e, axis=1)
             k = (cdf < u[:, t, None] * cdf[:, -1:]).sum(axis=1)
@@ -180,7 +204,8 @@ class Controller:
                 if t == T - 1:
                     break
                 x = W["ops"][rows, self.offsets[positions[:, t // 2 - 1]] + k]
-        c.update(xh=xh, gates=gates, cells=cells, tcs=tcs, hs=hs, probs=probs, chosen=chosen)
+        c.update(xh=xh, gates=gates, cells=cells, tcs=tcs, hs=hs, probs=probs, chosen=chosen,
+                 tanhs=tanhs, valid=valid)
         self.cache = c
         return chosen[:, 0].copy(), positions, chosen[:, 2::2].copy()
 
@@ -229,11 +254,26 @@ class Controller:
             ent -= (p * logs).sum(axis=1)
         return logp, ent
 
+    def entropy_fraction(self) -> np.ndarray:
+        """Summed entropy of the last sampled step's decision distributions over its maximum
+        (the sum of ``log(number of valid choices)``), ``(B,)``; 1 for a uniform policy."""
+        c = self.cache
+        ent = np.zeros(len(c["chosen"]))
+        top = np.zeros_like(ent)
+        for p, n in zip(c["probs"], c["valid"]):
+            logs = np.log(np.where(p > 0, p, 1.0))
+            ent -= (p * logs).sum(axis=1)
+            top += np.log(n)
+        return np.divide(ent, top, out=np.ones_like(ent), where=top > 0)
+
     # -- backward -----------------------------------------------------------------------
     def backward(self, advantage: np.ndarray, entropy_weight: float,
                  grad: np.ndarray) -> np.ndarray:
         """Gradient of ``-advantage * log pi(decisions) - entropy_weight * entropy`` for the
         last sampled step, written into ``grad`` ``(B, P)`` (overwritten) and returned."""
+        if self.uniform:  # the logits do not depend on the parameters
+            grad[...] = 0.0
+            return grad
         c = self.cache
         W = c["W"]
         G = self.views(grad)
@@ -246,6 +286,9 @@ class Controller:
             ent = -(p * logs).sum(axis=1, keepdims=True)
             d = advantage[:, None] * p + entropy_weight * p * (logs + ent)
             d[rows, chosen[:, t]] -= advantage
+            if self.bounds is not None:  # through z = c * tanh(r): dz/dr = c (1 - tanh^2)
+                tz = c["tanhs"][t]
+                d *= self.bounds[t] * (1.0 - tz * tz)
             dlog.append(d)
         hs, g = c["hs"], c["g"]
         dh_head = np.empty((B, T, H))

@@ -75,6 +75,11 @@ def reference_loss(ctrl: Controller, theta: torch.Tensor, centers: np.ndarray, z
             logits = hx @ W["Wp"] + W["bp"]
         else:
             logits = hx @ W["Wo"] + W["bo"]
+        if ctrl.uniform:
+            logits = torch.zeros_like(logits)
+        elif ctrl.bounds is not None:
+            logits = float(ctrl.bounds[t]) * torch.tanh(logits)
+        if t and not t % 2:
             if mask is not None:
                 logits = logits + mask[positions[-1]]
             if not ctrl.allow_noop:
