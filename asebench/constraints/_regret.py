@@ -1,0 +1,91 @@
+"""Regret of a constrained study: each method's mean reported accuracy beside the oracle's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["regret_markdown", "regret_table"]
+
+
+def _constraints(study: Any) -> dict[str, Any] | None:
+    return (study.config or {}).get("constraints")
+
+
+def regret_table(study: Any, metric: str = "test_accuracy") -> pd.DataFrame:
+    """One row per (label, dataset) of a constrained study.
+
+    Args:
+        study: an :class:`asebench.analysis.Study` with constraints.
+        metric: the runs column compared with the oracle.
+
+    Returns:
+        Columns ``label, dataset, n, mean, std, oracle, regret, feasible`` where
+        ``regret = oracle - mean`` and ``feasible`` is the share of runs whose answer met
+        the constraints (the store refuses any other, so it is 1). Empty without
+        constraints. ``attrs``: ``constraints`` (expressions), ``limits``, ``oracle``.
+    """
+    config = _constraints(study)
+    columns = ["label", "dataset", "n", "mean", "std", "oracle", "regret", "feasible"]
+    if not config:
+        empty: pd.DataFrame = pd.DataFrame(columns=columns)
+        return empty
+    oracle = study.metadata.get("constraint_oracle") or {}
+    runs = study.runs
+    rows = []
+    for label in study.labels:
+        for dataset in study.datasets:
+            mine = runs[(runs["label"] == label) & (runs["dataset"] == dataset)]
+            if mine.empty:
+                continue
+            values = mine[metric].to_numpy(dtype=np.float64)
+            best = float(oracle.get(dataset, {}).get("accuracy", np.nan))
+            rows.append({
+                "label": label, "dataset": dataset, "n": int(values.size),
+                "mean": float(values.mean()),
+                "std": float(values.std(ddof=1)) if values.size > 1 else float("nan"),
+                "oracle": best, "regret": best - float(values.mean()),
+                "feasible": float(mine["feasible"].mean()) if "feasible" in mine else 1.0})
+    table: pd.DataFrame = pd.DataFrame(rows, columns=columns)
+    table.attrs.update(constraints=list(config.get("expressions", [])),
+                       limits=dict(config.get("limits", {})), oracle=dict(oracle))
+    return table
+
+
+def regret_markdown(study: Any) -> str:
+    """The markdown section for a constrained study (``""`` without constraints)."""
+    table = regret_table(study)
+    if table.empty:
+        return ""
+    datasets = list(dict.fromkeys(table["dataset"]))
+    by = {(r.label, r.dataset): r for r in table.itertuples()}
+    expressions = " and ".join(f"`{e}`" for e in table.attrs["constraints"])
+    head = ["Method"] + [f"{d} mean ± std (regret)" for d in datasets]
+    lines = [f"### Under {expressions}: mean test accuracy and regret to the oracle", "",
+             "| " + " | ".join(head) + " |", "|" + "|".join(["---"] * len(head)) + "|"]
+    oracle = table.attrs["oracle"]
+    cells = ["**oracle** (best feasible arch)"]
+    for d in datasets:
+        entry = oracle.get(d)
+        cells.append(f"{entry['accuracy']:.2f}" if entry else "–")
+    lines.append("| " + " | ".join(cells) + " |")
+    for label in dict.fromkeys(table["label"]):
+        cells = [label]
+        for d in datasets:
+            r = by.get((label, d))
+            cells.append("–" if r is None else
+                         f"{r.mean:.2f} ± {r.std:.2f} ({r.regret:+.2f})")
+        lines.append("| " + " | ".join(cells) + " |")
+    notes = []
+    for d in datasets:
+        limits = table.attrs["limits"].get(d, {})
+        resolved = ", ".join(f"{k} at {v:.4g}" for k, v in limits.items())
+        entry = oracle.get(d)
+        where = f"oracle {entry['arch']} (index {entry['index']})" if entry else "no oracle"
+        notes.append(f"- {d}: {where}" + (f"; limits: {resolved}" if resolved else ""))
+    feasible = float(table["feasible"].min())
+    lines += ["", f"- Regret = oracle − mean; {feasible:.0%} of runs answered a feasible arch; "
+              "infeasible archs are never queried or charged."] + notes
+    return "\n".join(lines) + "\n"
