@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from asebench.supernet._config import make_divisible
-from asebench.supernet._static import MBConv, SqueezeExcite
+from asebench.supernet._static import MBConv, SqueezeExcite, bias, running_stats
 
 __all__ = ["ElasticMBConv", "hidden_channels", "se_channels"]
 
@@ -31,13 +31,15 @@ def se_channels(mid: int) -> int:
 def _bn(x: torch.Tensor, bn: nn.BatchNorm2d, c: int) -> torch.Tensor:
     """BatchNorm over the first ``c`` channels; running stats of that slice update in place."""
     if c == bn.num_features:
-        return bn(x)
+        out: torch.Tensor = bn(x)
+        return out
     training = bn.training or not bn.track_running_stats
     momentum = 0.0 if bn.momentum is None else bn.momentum
     if bn.training and bn.track_running_stats:
-        bn.num_batches_tracked.add_(1)
+        count = running_stats(bn)[2]
+        count.add_(1)
         if bn.momentum is None:
-            momentum = 1.0 / float(bn.num_batches_tracked)
+            momentum = 1.0 / float(count)
     mean = bn.running_mean[:c] if bn.running_mean is not None else None
     var = bn.running_var[:c] if bn.running_var is not None else None
     return F.batch_norm(x, mean, var, bn.weight[:c], bn.bias[:c], training, momentum, bn.eps)
@@ -106,9 +108,10 @@ class ElasticMBConv(nn.Module):
         if self.use_se:
             red = se_channels(mid)
             s = y.mean((2, 3), keepdim=True)
-            s = F.relu(F.conv2d(s, self.se.reduce.weight[:red, :mid], self.se.reduce.bias[:red]))
+            s = F.relu(F.conv2d(s, self.se.reduce.weight[:red, :mid],
+                                bias(self.se.reduce)[:red]))
             s = F.hardsigmoid(F.conv2d(s, self.se.expand.weight[:mid, :red],
-                                       self.se.expand.bias[:mid]))
+                                       bias(self.se.expand)[:mid]))
             y = y * s
         y = _bn(F.conv2d(y, self.project_conv.weight[:, :mid]), self.project_bn, self.cout)
         return x + y if self.residual else y
@@ -120,17 +123,18 @@ class ElasticMBConv(nn.Module):
         red = se_channels(mid) if self.use_se else 0
         out = MBConv(self.cin, mid, self.cout, kernel, self.stride, self.act, red)
         out = out.to(self.dw_weight.device)
-        out.expand[0].weight.copy_(self.expand_conv.weight[:mid])
-        _copy_bn(out.expand[1], self.expand_bn, mid)
-        out.depthwise[0].weight.copy_(self.depthwise_kernel(kernel, mid))
-        _copy_bn(out.depthwise[1], self.dw_bn, mid)
-        if red:
+        if out.expand is not None:
+            out.expand.conv.weight.copy_(self.expand_conv.weight[:mid])
+            _copy_bn(out.expand.bn, self.expand_bn, mid)
+        out.depthwise.conv.weight.copy_(self.depthwise_kernel(kernel, mid))
+        _copy_bn(out.depthwise.bn, self.dw_bn, mid)
+        if out.se is not None:
             out.se.reduce.weight.copy_(self.se.reduce.weight[:red, :mid])
-            out.se.reduce.bias.copy_(self.se.reduce.bias[:red])
+            bias(out.se.reduce).copy_(bias(self.se.reduce)[:red])
             out.se.expand.weight.copy_(self.se.expand.weight[:mid, :red])
-            out.se.expand.bias.copy_(self.se.expand.bias[:mid])
-        out.project[0].weight.copy_(self.project_conv.weight[:, :mid])
-        _copy_bn(out.project[1], self.project_bn, self.cout)
+            bias(out.se.expand).copy_(bias(self.se.expand)[:mid])
+        out.project.conv.weight.copy_(self.project_conv.weight[:, :mid])
+        _copy_bn(out.project.bn, self.project_bn, self.cout)
         return out
 
     @torch.no_grad()
@@ -147,24 +151,23 @@ class ElasticMBConv(nn.Module):
             se: SqueezeExcite = self.se
             se.reduce.weight.copy_(se.reduce.weight[:, order])
             se.expand.weight.copy_(se.expand.weight[order])
-            se.expand.bias.copy_(se.expand.bias[order])
+            bias(se.expand).copy_(bias(se.expand)[order])
             red_order = torch.argsort(se.expand.weight.abs().sum((0, 2, 3)), descending=True,
                                       stable=True)
             se.reduce.weight.copy_(se.reduce.weight[red_order])
-            se.reduce.bias.copy_(se.reduce.bias[red_order])
+            bias(se.reduce).copy_(bias(se.reduce)[red_order])
             se.expand.weight.copy_(se.expand.weight[:, red_order])
 
 
 def _copy_bn(dst: nn.BatchNorm2d, src: nn.BatchNorm2d, c: int) -> None:
     dst.weight.copy_(src.weight[:c])
     dst.bias.copy_(src.bias[:c])
-    dst.running_mean.copy_(src.running_mean[:c])
-    dst.running_var.copy_(src.running_var[:c])
-    dst.num_batches_tracked.copy_(src.num_batches_tracked)
+    for d, s in zip(running_stats(dst), running_stats(src)):
+        d.copy_(s if s.dim() == 0 else s[:c])
     dst.momentum, dst.eps = src.momentum, src.eps
 
 
 def _permute_bn(bn: nn.BatchNorm2d, order: torch.Tensor) -> None:
-    for tensor in (bn.weight, bn.bias, bn.running_mean, bn.running_var):
+    for tensor in (bn.weight, bn.bias, *running_stats(bn)[:2]):
         tensor.copy_(tensor[order])
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["activation", "ConvBNAct", "SqueezeExcite", "MBConv", "MobileNet"]
+__all__ = ["activation", "ConvBNAct", "SqueezeExcite", "MBConv", "MobileNet", "bias",
+           "running_stats"]
 
 
 def activation(name: str) -> nn.Module:
@@ -24,6 +27,29 @@ class ConvBNAct(nn.Sequential):
         if act is not None:
             layers.append(activation(act))
         super().__init__(*layers)
+
+    @property
+    def conv(self) -> nn.Conv2d:
+        return cast(nn.Conv2d, self[0])
+
+    @property
+    def bn(self) -> nn.BatchNorm2d:
+        return cast(nn.BatchNorm2d, self[1])
+
+
+def bias(conv: nn.Conv2d | nn.Linear) -> torch.Tensor:
+    """The bias of a layer built with one (torch types every bias as optional)."""
+    if conv.bias is None:
+        raise ValueError(f"{conv} has no bias")
+    return conv.bias
+
+
+def running_stats(bn: nn.BatchNorm2d) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``(running_mean, running_var, num_batches_tracked)`` of a BatchNorm that tracks them."""
+    mean, var, count = bn.running_mean, bn.running_var, bn.num_batches_tracked
+    if mean is None or var is None or count is None:
+        raise ValueError(f"{bn} does not track running statistics")
+    return mean, var, count
 
 
 class SqueezeExcite(nn.Module):
@@ -58,7 +84,8 @@ class MBConv(nn.Module):
         if self.se is not None:
             y = self.se(y)
         y = self.project(y)
-        return x + y if self.residual else y
+        out: torch.Tensor = x + y if self.residual else y
+        return out
 
 
 class MobileNet(nn.Module):
@@ -78,4 +105,5 @@ class MobileNet(nn.Module):
         x = self.blocks(self.first(self.stem(x)))
         x = self.final_expand(x).mean((2, 3), keepdim=True)
         x = self.feature_mix(x).flatten(1)
-        return self.classifier(self.dropout(x))
+        out: torch.Tensor = self.classifier(self.dropout(x))
+        return out

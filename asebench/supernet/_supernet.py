@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
+from typing import cast
 
 import torch
 from torch import nn
@@ -52,7 +53,7 @@ class SuperNet(nn.Module):
         self.dropout = nn.Dropout(c.dropout)
         self.classifier = nn.Linear(c.mix_channels, c.num_classes)
         self._init_weights()
-        self.active_depths: tuple[int, ...] = tuple(len(u) for u in self.units)
+        self.active_depths: tuple[int, ...] = tuple(len(u) for u in self.unit_layers())
 
     def _init_weights(self) -> None:
         for m in self.modules():
@@ -67,10 +68,9 @@ class SuperNet(nn.Module):
                 nn.init.normal_(m.weight, 0, 0.01)
                 nn.init.zeros_(m.bias)
         # zero-init the last BN of residual layers: each starts as the identity
-        for unit in self.units:
-            for layer in unit:
-                if layer.residual:
-                    nn.init.zeros_(layer.project_bn.weight)
+        for layer in self.elastic_layers():
+            if layer.residual:
+                nn.init.zeros_(layer.project_bn.weight)
 
     # -- the active sub-network -----------------------------------------------------------
     def decode(self, arch: ArchLike) -> MobileNetArch:
@@ -83,7 +83,7 @@ class SuperNet(nn.Module):
     def set_active(self, arch: ArchLike) -> MobileNetArch:
         """Make ``arch`` the sub-network that ``forward`` computes; returns it decoded."""
         net = self.decode(arch)
-        for unit, layers in zip(self.units, net.units):
+        for unit, layers in zip(self.unit_layers(), net.units):
             for layer, choice in zip(unit, layers):
                 layer.active = choice
         self.active_depths = net.depths
@@ -94,12 +94,13 @@ class SuperNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.first(self.stem(x))
-        for unit, depth in zip(self.units, self.active_depths):
+        for unit, depth in zip(self.unit_layers(), self.active_depths):
             for layer in unit[:depth]:
                 x = layer(x)
         x = self.final_expand(x).mean((2, 3), keepdim=True)
         x = self.feature_mix(x).flatten(1)
-        return self.classifier(self.dropout(x))
+        out: torch.Tensor = self.classifier(self.dropout(x))
+        return out
 
     @torch.no_grad()
     def extract(self, arch: ArchLike) -> MobileNet:
@@ -107,7 +108,7 @@ class SuperNet(nn.Module):
         supernet set to ``arch``); the supernet itself is left unchanged."""
         net = self.decode(arch)
         blocks: list[nn.Module] = []
-        for unit, layers in zip(self.units, net.units):
+        for unit, layers in zip(self.unit_layers(), net.units):
             for layer, (kernel, expand) in zip(unit, layers):
                 blocks.append(layer.extract(kernel, expand))
         out = MobileNet(copy.deepcopy(self.stem), copy.deepcopy(self.first), blocks,
@@ -118,12 +119,16 @@ class SuperNet(nn.Module):
     @torch.no_grad()
     def sort_channels(self) -> None:
         """Sort every layer's hidden channels by importance (before elastic expand ratios)."""
-        for unit in self.units:
-            for layer in unit:
-                layer.sort_channels()
+        for layer in self.elastic_layers():
+            layer.sort_channels()
+
+    def unit_layers(self) -> list[list[ElasticMBConv]]:
+        """The layers of each unit (``units`` is a ModuleList of ModuleLists of them)."""
+        return [[cast(ElasticMBConv, layer) for layer in cast(nn.ModuleList, unit)]
+                for unit in self.units]
 
     def elastic_layers(self) -> list[ElasticMBConv]:
-        return [layer for unit in self.units for layer in unit]
+        return [layer for unit in self.unit_layers() for layer in unit]
 
 
 def check_arch(space: MobileNetSpace, arch: Sequence[int]) -> Arch:
