@@ -185,7 +185,12 @@ def study_markdown(study: Study, references: Sequence[str] | None = None) -> str
         references = [label for label in labels if label.partition("[")[0] == "ase"]
         references = references or [labels[0]]
     tables = [table1(study, reference=ref) for ref in references]
-    return to_markdown(tables[0], *tables[1:])
+    text = to_markdown(tables[0], *tables[1:])
+    if study.config.get("constraints"):  # a constrained study: the oracle and the regret
+        from asebench.constraints import regret_markdown
+
+        text += "\n" + regret_markdown(study)
+    return text
 
 
 def to_latex(table: pd.DataFrame) -> str:

@@ -17,8 +17,12 @@ __all__ = ["query"]
 @click.option("--protocol", "protocol_name", default="paper", show_default=True,
               help="Evaluation protocol whose reward/cost to show.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--constraint", "constraints", multiple=True, metavar="EXPR",
+              help="Also say whether ARCH meets this limit (e.g. flops_m<=100, "
+                   "latency:pixel3<=20); repeatable.")
 @table_option
-def query(arch: str, dataset: str, protocol_name: str, as_json: bool, data: str | None) -> None:
+def query(arch: str, dataset: str, protocol_name: str, as_json: bool,
+          constraints: tuple[str, ...], data: str | None) -> None:
     """Print every stored metric of ARCH (an NB201 string or index 0..15624)."""
     import numpy as np
 
@@ -47,6 +51,10 @@ def query(arch: str, dataset: str, protocol_name: str, as_json: bool, data: str 
     if "help_latency_ms" in table.extra:
         latencies = table.extra["help_latency_ms"][index]
         record["help_latency_ms"] = dict(zip(table.meta.help_devices, map(float, latencies)))
+    if constraints:
+        from asebench.constraints import feasibility_record
+
+        record.update(feasibility_record(table, dataset, constraints, index))
     if as_json:
         click.echo(json.dumps(record))
         return

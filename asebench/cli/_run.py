@@ -104,6 +104,10 @@ def _live_setup(supernet: str | None, data: str | None, madds: float | None,
               help="live: supernet checkpoint from `asebench supernet train`.")
 @click.option("--madds", type=click.FloatRange(min=0, min_open=True), default=None,
               help="live: MAdds limit (millions), the ASE-NAS subspace-update constraint.")
+@click.option("--constraint", "constraints", multiple=True, metavar="EXPR",
+              help="Hardware limit every run must meet, e.g. flops_m<=100, params_m<=0.8, "
+                   "latency:pixel3<=20 (HELP device, ms), latency_nats_s<=0.015, or a "
+                   "percentile of the space: flops_m<=p25; repeatable (all must hold).")
 @click.option("--backend-opt", "backend_opts", multiple=True, metavar="KEY=VALUE",
               help="Option passed to the backend factory; repeatable.")
 @click.option("--data", type=click.Path(), default=None, envvar=DATA_ENV_VAR,
@@ -119,7 +123,7 @@ def run(methods: str | None, datasets: str | None, seeds: int, protocol: str,
         protocol_opts: tuple[str, ...], budget: float | None, settings: tuple[str, ...],
         master_seed: int, out_dir: str, workers: int | None, executor: str,
         scheduler: str | None, resume: bool, chunk_size: int, backend: str,
-        supernet: str | None, madds: float | None,
+        supernet: str | None, madds: float | None, constraints: tuple[str, ...],
         backend_opts: tuple[str, ...], data: str | None, table_out: str | None,
         references: tuple[str, ...], progress: bool) -> None:
     """Run every method on every dataset for SEEDS paired seeds; store and tabulate.
@@ -156,7 +160,7 @@ def run(methods: str | None, datasets: str | None, seeds: int, protocol: str,
         protocol=protocol, budget_s=budget, master_seed=master_seed,
         protocol_options=parse_assignments(protocol_opts, "--protocol-opt"),
         backend=backend, backend_options=backend_options,
-        data=data, chunk_size=chunk_size)
+        data=data, chunk_size=chunk_size, constraints=constraints)
     labels = [m.label for m in spec.method_specs]
     for reference in references:
         if reference not in labels:

@@ -11,6 +11,7 @@ arch is never queried nor charged.
 
 from __future__ import annotations
 
+from asebench.constraints._backend import constrained_backend
 from asebench.constraints._expr import OPERATORS, Constraint, parse_constraint, parse_constraints
 from asebench.constraints._feasible import FeasibleSet, Oracle, feasible_set
 from asebench.constraints._metrics import (
@@ -24,6 +25,7 @@ from asebench.constraints._regret import regret_markdown, regret_table
 from asebench.constraints._study import (
     ConstraintViolation,
     constraint_config,
+    feasibility_record,
     oracle_summary,
     store_check,
     validate_constraints,
@@ -37,7 +39,9 @@ __all__ = [
     "ConstraintViolation",
     "FeasibleSet",
     "Oracle",
+    "constrained_backend",
     "constraint_config",
+    "feasibility_record",
     "feasible_set",
     "metric_names",
     "metric_unit",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["regret_markdown", "regret_table"]
 
@@ -27,6 +29,8 @@ def regret_table(study: Any, metric: str = "test_accuracy") -> pd.DataFrame:
         the constraints (the store refuses any other, so it is 1). Empty without
         constraints. ``attrs``: ``constraints`` (expressions), ``limits``, ``oracle``.
     """
+    import pandas as pd
+
     config = _constraints(study)
     columns = ["label", "dataset", "n", "mean", "std", "oracle", "regret", "feasible"]
     if not config:

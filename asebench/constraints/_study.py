@@ -5,18 +5,20 @@ part of the study's identity, the oracle, and the store's check that nothing inf
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyarrow as pa
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 from asebench.constraints._expr import Constraint, parse_constraints
 from asebench.constraints._feasible import FeasibleSet, feasible_set
 from asebench.errors import AsebenchError
 from asebench.tables import NB201Table
 
-__all__ = ["ConstraintViolation", "constraint_config", "oracle_summary", "store_check",
-           "validate_constraints"]
+__all__ = ["ConstraintViolation", "constraint_config", "feasibility_record", "oracle_summary",
+           "store_check", "validate_constraints"]
 
 
 class ConstraintViolation(AssertionError):
@@ -117,3 +119,27 @@ def _by_dataset(frame: pa.Table, column: str) -> list[tuple[str, Any]]:
     data = frame.select(["dataset", column]).to_pandas()
     return [(str(d), group[column].to_numpy()) for d, group in
             data.groupby("dataset", observed=True, sort=False)]
+
+
+def feasibility_record(table: NB201Table, dataset: str,
+                       constraints: Iterable[str | Constraint] | str, index: int
+                       ) -> dict[str, Any]:
+    """What ``asebench query --constraint`` adds for the arch at ``index``: each constraint's
+    metric value and verdict, and ``feasible`` (all hold).
+
+    Raises:
+        AsebenchError: bad constraints (malformed, unknown metric or device, no arch meets).
+    """
+    from asebench.constraints._metrics import metric_values
+
+    feasible = feasible_set(table, dataset, constraints)
+    out: dict[str, Any] = {}
+    for constraint, limit in zip(feasible.constraints, feasible.limits):
+        value = float(metric_values(table, dataset, constraint.metric)[index])
+        ok = bool(constraint.holds(np.asarray(value), limit))
+        bound = f"{constraint.op}{limit:.6g}"
+        out[f"constraint {constraint.text}"] = (
+            f"{constraint.metric}={value:.6g} {'meets' if ok else 'violates'} {bound}")
+    out["feasible"] = bool(feasible.mask[index])
+    out["feasible_archs"] = feasible.count
+    return out

@@ -45,6 +45,7 @@ class RunContext:
     data: str | None = None
     protocol_options: Mapping[str, Any] = field(default_factory=dict)
     backend_options: Mapping[str, Any] = field(default_factory=dict)
+    constraints: tuple[str, ...] = ()
 
 
 class ChunkResult(NamedTuple):
@@ -79,7 +80,8 @@ def make_backend(context: RunContext, dataset: str) -> Backend:
     """The context's backend for ``dataset``, built once per process."""
     key = (context.backend, dataset, context.protocol, context.data,
            tuple(sorted(context.protocol_options.items())),
-           tuple(sorted((k, repr(v)) for k, v in context.backend_options.items())))
+           tuple(sorted((k, repr(v)) for k, v in context.backend_options.items())),
+           context.constraints)
     backend = _BACKENDS.get(key)
     if backend is None:
         if context.backend == "tabular":
@@ -91,6 +93,11 @@ def make_backend(context: RunContext, dataset: str) -> Backend:
                                      **context.backend_options)  # type: ignore[arg-type]
         else:
             backend = get_backend(context.backend, dataset=dataset, **context.backend_options)
+        if context.constraints:
+            # every method then proposes only feasible archs (the one sub-space mechanism)
+            from asebench.constraints import constrained_backend
+
+            backend = constrained_backend(backend, context.constraints)[0]
         _BACKENDS[key] = backend
     return backend
 
@@ -235,7 +242,8 @@ def execute_chunk(context: RunContext, chunk: Chunk,
     backend = make_backend(context, cell.dataset)
     budget = Budget(seconds=context.budget_s)
     traces, walls = _run_traces(chunk, backend, budget, context.master_seed, centers)
-    reporter = _Reporter(backend)
+    reporter = _Reporter(getattr(backend, "backend", backend) if context.constraints
+                         else backend)
     space = backend.space
     rows: list[dict[str, Any]] = []
     columns: dict[str, list[np.ndarray]] = {k: [] for k in (

@@ -59,7 +59,20 @@ def resolve_config(spec: StudySpec) -> dict[str, Any]:
         "data": table,
         "chunk_size": spec.chunk_size,
     }
+    if spec.constraints:  # only then: unconstrained studies keep their identity
+        from asebench.constraints import constraint_config
+
+        config["constraints"] = constraint_config(_feasible_sets(spec))
     return json.loads(json.dumps(config, default=str))
+
+
+def _feasible_sets(spec: StudySpec) -> dict[str, Any]:
+    """``{dataset: FeasibleSet}`` of a constrained study (validated: one-line errors)."""
+    from asebench.constraints import validate_constraints
+    from asebench.tables import default_table
+
+    table = default_table(spec.data) if spec.backend == "tabular" else None
+    return validate_constraints(spec.constraints, table, spec.datasets, spec.backend)
 
 
 def _reward_columns(spec: StudySpec, config: Mapping[str, Any]) -> dict[str, str]:
@@ -122,11 +135,19 @@ def run_study(spec: StudySpec, out_dir: str | os.PathLike[str], *, workers: int 
     if old is not None:
         metadata["history"] = old.get("history", []) + [
             {k: old.get(k) for k in ("started", "finished", "status", "execution")}]
+    if spec.constraints:
+        from asebench.constraints import oracle_summary, store_check
+
+        sets = _feasible_sets(spec)
+        metadata["constraint_oracle"] = oracle_summary(
+            sets, config["protocol"]["report_column"])
+        store.check = store_check(sets)
     store.write_metadata(metadata)
 
     chunks = plan_chunks(spec)
     context = RunContext(spec.backend, spec.protocol, config["budget_s"], spec.master_seed,
-                         spec.data, dict(spec.protocol_options), dict(spec.backend_options))
+                         spec.data, dict(spec.protocol_options), dict(spec.backend_options),
+                         spec.constraints)
     tic = time.perf_counter()
     _run_chunks(chunks, done, context, store, spec, executor, workers, scheduler, progress)
     store.consolidate(c.key for c in chunks)

@@ -185,6 +185,9 @@ class StudySpec:
         data: benchmark table file; None = embedded (or ``$ASEBENCH_DATA``).
         chunk_size: runs per task (one method x dataset x a block of seeds); part of the
             spec because a searcher may batch the runs of one task.
+        constraints: hardware constraints every run must meet (all of them), e.g.
+            ``("flops_m<=100", "latency:pixel3<=20")``; see :mod:`asebench.constraints`.
+            Stored in canonical form; part of the study's identity when given.
     """
 
     methods: tuple[MethodSpec | str, ...] = DEFAULT_LABELS
@@ -199,6 +202,7 @@ class StudySpec:
     backend_options: Mapping[str, Any] = field(default_factory=dict)
     data: str | None = None
     chunk_size: int = 25
+    constraints: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         names = [m for m in self.methods if isinstance(m, str)]
@@ -233,6 +237,10 @@ class StudySpec:
             raise AsebenchError(f"chunk size must be a positive integer, got {self.chunk_size!r}")
         for name in ("options", "protocol_options", "backend_options"):
             object.__setattr__(self, name, dict(getattr(self, name)))
+        from asebench.constraints import parse_constraints
+
+        object.__setattr__(self, "constraints",
+                           tuple(c.text for c in parse_constraints(self.constraints)))
 
     @property
     def method_specs(self) -> tuple[MethodSpec, ...]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,8 @@ class StudyStore:
         self.runs_dir = self.root / "runs"
         self.traces_dir = self.root / "traces"
         self.shards_dir = self.root / "shards"
+        # run on every chunk before it is written (a constrained study: all archs feasible)
+        self.check: Callable[[pa.Table, pa.Table], None] | None = None
 
     # -- set-up -------------------------------------------------------------------------
     def prepare(self, config: Mapping[str, Any], resume: bool) -> set[str]:
@@ -118,7 +120,14 @@ class StudyStore:
 
     # -- shards -------------------------------------------------------------------------
     def write_chunk(self, key: str, runs: pa.Table, traces: pa.Table) -> None:
-        """Store one finished chunk: its traces first, then its runs (the done marker)."""
+        """Store one finished chunk: its traces first, then its runs (the done marker).
+
+        Raises:
+            ConstraintViolation: from :attr:`check`, when an answer or a query of a
+                constrained study is infeasible (nothing of the chunk is written).
+        """
+        if self.check is not None:
+            self.check(runs, traces)
         _atomic(self.traces_dir / f"{key}.parquet", lambda tmp: pq.write_table(traces, tmp))
         _atomic(self.shards_dir / f"{key}.parquet", lambda tmp: pq.write_table(runs, tmp))
 
