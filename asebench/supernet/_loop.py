@@ -1,4 +1,4 @@
-"""The epoch loop of supernet training (see :mod:`asebench.supernet._train`)."""
+"""The epoch loop of supernet training (driven by :mod:`asebench.supernet._train`)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from torch import nn
 from asebench.supernet._augment import augment
 from asebench.supernet._config import SupernetConfig
 from asebench.supernet._data import EpochSampler, ImageFolder, load_images, make_loader
+from asebench.supernet._schedule import TrainConfig, _lr, _optimizer, _plan, sample_subnet
+from asebench.supernet._static import to_device
 from asebench.supernet._supernet import SuperNet
-from asebench.supernet._train import TrainConfig, _lr, _optimizer, _plan, sample_subnet
 
 __all__ = ["run_epochs"]
 
@@ -44,9 +45,11 @@ def _batches(config: TrainConfig, train: ImageFolder, size: int, rank: int, worl
 
         return from_memory
     loader = make_loader(train, size, per_rank, config.seed, config.workers, pin, rank, world)
+    file_sampler = loader.sampler
+    assert isinstance(file_sampler, EpochSampler)
 
     def from_files(epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        loader.sampler.set_epoch(epoch)
+        file_sampler.set_epoch(epoch)
         return iter(loader)
 
     return from_files
@@ -72,12 +75,13 @@ def run_epochs(config: TrainConfig, net_config: SupernetConfig, train: ImageFold
             teacher.load_state_dict(state["teacher"])
     cuda = device.type == "cuda"
     fmt = torch.channels_last if cuda and config.channels_last else torch.contiguous_format
-    net = net.to(device, memory_format=fmt)
+    net = to_device(net, device, fmt)
     if teacher is not None:
-        teacher = teacher.to(device, memory_format=fmt).eval()
+        teacher = to_device(teacher, device, fmt).eval()
     model: nn.Module = net
+    ddp: nn.parallel.DistributedDataParallel | None = None
     if world > 1:
-        model = nn.parallel.DistributedDataParallel(
+        model = ddp = nn.parallel.DistributedDataParallel(
             net, device_ids=[device.index] if cuda else None, find_unused_parameters=True)
     autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if cuda and config.amp \
         else nullcontext
@@ -87,11 +91,12 @@ def run_epochs(config: TrainConfig, net_config: SupernetConfig, train: ImageFold
     steps = len(train) // config.batch_size
     if config.steps_per_epoch is not None:
         steps = min(steps, config.steps_per_epoch)
-    optimizer, opt_phase, losses = None, -1, []
+    optimizer: torch.optim.SGD | None = None
+    opt_phase, losses = -1, []
     for epoch in range(start, end):
         phase_index, phase_epoch = plan[epoch]
         phase = config.phases[phase_index]
-        if phase_index != opt_phase:
+        if optimizer is None or phase_index != opt_phase:
             optimizer, opt_phase = _optimizer(net, config), phase_index
             if state is not None and state.get("optimizer_phase") == phase_index and \
                     phase_epoch > 0:
@@ -126,8 +131,8 @@ def run_epochs(config: TrainConfig, net_config: SupernetConfig, train: ImageFold
             for i in range(phase.subnets):
                 rng = np.random.default_rng([config.seed, epoch, step, i])
                 net.set_active(sample_subnet(net_config, phase.name, rng))
-                sync = world > 1 and i < phase.subnets - 1
-                with (model.no_sync() if sync else nullcontext()), autocast():
+                sync = i < phase.subnets - 1
+                with (ddp.no_sync() if ddp is not None and sync else nullcontext()), autocast():
                     logits = model(x)
                     loss = F.cross_entropy(logits.float(), labels,
                                            label_smoothing=config.label_smoothing)

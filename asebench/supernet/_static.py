@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import TypeVar, cast
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 __all__ = ["activation", "ConvBNAct", "SqueezeExcite", "MBConv", "MobileNet", "bias",
-           "running_stats"]
+           "running_stats", "to_device"]
+
+M = TypeVar("M", bound=nn.Module)
 
 
 def activation(name: str) -> nn.Module:
@@ -42,6 +44,13 @@ def bias(conv: nn.Conv2d | nn.Linear) -> torch.Tensor:
     if conv.bias is None:
         raise ValueError(f"{conv} has no bias")
     return conv.bias
+
+
+def to_device(module: M, device: torch.device | None,
+              memory_format: torch.memory_format = torch.contiguous_format) -> M:
+    """``module.to(device, memory_format=...)``: 4-D weights take ``memory_format``."""
+    # torch accepts memory_format in Module.to at run time; its stubs leave the keyword out
+    return module.to(device, memory_format=memory_format)  # type: ignore[call-overload,no-any-return]
 
 
 def running_stats(bn: nn.BatchNorm2d) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
