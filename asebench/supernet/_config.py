@@ -105,7 +105,8 @@ class SupernetConfig:
         unknown = set(data) - names
         if unknown:
             raise AsebenchError(f"unknown supernet config keys {sorted(unknown)}")
-        values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                                  for k, v in data.items()}
         return cls(**values)
 
 

@@ -90,7 +90,8 @@ def scan_image_folder(data: str | os.PathLike[str], num_classes: int | None = No
             raise AsebenchError(
                 f"asked for {num_classes} classes but {str(root)!r} has only {len(found)}")
         chosen = sorted(found)
-    files, labels = [], []
+    files: list[str] = []
+    labels: list[int] = []
     for label, name in enumerate(chosen):
         files.extend(f"{name}/{f}" for f in found[name])
         labels.extend([label] * len(found[name]))
@@ -120,7 +121,7 @@ def decode_image(path: str, size: int, crop: float = 1.0) -> torch.Tensor:
             w, h = img.size
             scale = scaled / min(w, h)
             nw, nh = max(scaled, round(w * scale)), max(scaled, round(h * scale))
-            img = img.resize((nw, nh), Image.BILINEAR, reducing_gap=None)
+            img = img.resize((nw, nh), Image.Resampling.BILINEAR, reducing_gap=None)
             left, top = (nw - size) // 2, (nh - size) // 2
             img = img.crop((left, top, left + size, top + size))
             array = np.asarray(img, dtype=np.uint8)

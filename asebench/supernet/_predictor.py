@@ -44,6 +44,8 @@ class AccuracyPredictor(nn.Module):
         hidden: hidden width.
     """
 
+    base: torch.Tensor  # a registered buffer: the mean accuracy it was fit on
+
     def __init__(self, space: MobileNetSpace, hidden: int = 400) -> None:
         super().__init__()
         self.space = space
@@ -55,13 +57,15 @@ class AccuracyPredictor(nn.Module):
         self.hidden = hidden
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.mlp(x).squeeze(-1) + self.base
+        out: torch.Tensor = self.mlp(x).squeeze(-1) + self.base
+        return out
 
     @torch.no_grad()
     def predict(self, archs: Sequence[Sequence[int] | MobileNetArch]) -> np.ndarray:
         """Predicted accuracy (the unit it was fit on) of each arch."""
         x = torch.from_numpy(np.stack([self._encode(a) for a in archs]))
-        return self.eval()(x).numpy().astype(np.float64)
+        y: torch.Tensor = self.eval()(x)
+        return y.numpy().astype(np.float64)
 
     def _encode(self, arch: Sequence[int] | MobileNetArch) -> np.ndarray:
         net = arch if isinstance(arch, MobileNetArch) else self.space.decode(tuple(arch))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import time
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,9 +22,12 @@ from asebench.errors import AsebenchError
 from asebench.supernet._augment import normalize
 from asebench.supernet._checkpoint import Checkpoint, load_supernet
 from asebench.supernet._data import load_images, scan_image_folder
+from asebench.supernet._static import to_device
 from asebench.supernet._supernet import ArchLike, SuperNet
 
 __all__ = ["Score", "Scorer", "recalibrate_bn", "accuracy"]
+
+Autocast = Callable[[], AbstractContextManager[object]]
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,7 @@ class Score:
 
 
 def _batches(images: torch.Tensor, batch_size: int, size: int, device: torch.device,
-             fmt: torch.memory_format):
+             fmt: torch.memory_format) -> Iterator[tuple[int, torch.Tensor]]:
     for i in range(0, len(images), batch_size):
         x = normalize(images[i:i + batch_size].to(device, non_blocking=True))
         if x.shape[-1] != size:
@@ -47,7 +51,7 @@ def _batches(images: torch.Tensor, batch_size: int, size: int, device: torch.dev
 
 @torch.no_grad()
 def recalibrate_bn(net: nn.Module, images: torch.Tensor, batch_size: int = 250,
-                   size: int | None = None, autocast=nullcontext) -> None:
+                   size: int | None = None, autocast: Autocast = nullcontext) -> None:
     """Replace every BatchNorm's running statistics by their average over ``images`` (uint8)."""
     device = next(net.parameters()).device
     bns = [m for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
@@ -69,7 +73,8 @@ def recalibrate_bn(net: nn.Module, images: torch.Tensor, batch_size: int = 250,
 
 @torch.no_grad()
 def accuracy(net: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 250,
-             size: int | None = None, autocast=nullcontext) -> tuple[float, float]:
+             size: int | None = None, autocast: Autocast = nullcontext
+             ) -> tuple[float, float]:
     """Top-1 and top-5 accuracy in percent of ``net`` (eval mode) on uint8 ``images``."""
     device = next(net.parameters()).device
     fmt = torch.channels_last if device.type == "cuda" else torch.contiguous_format
@@ -149,7 +154,7 @@ class Scorer:
         """The sub-network with recalibrated BatchNorm (eval mode, on the scorer's device)."""
         net = self.supernet.extract(arch)
         if self.device.type == "cuda":
-            net = net.to(memory_format=torch.channels_last)
+            net = to_device(net, None, torch.channels_last)
         size = self._size(arch)
         recalibrate_bn(net, self.calibration, self.batch_size, size, self.autocast)
         return net
