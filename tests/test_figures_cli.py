@@ -15,6 +15,7 @@ FILES = {
     "fig8_reward_graph.png", "fig8_reward_graph.pdf", "fig8_reward_graph_curves.csv",
     "fig8_reward_graph_subspaces.csv",
     "fig9_k_m.png", "fig9_k_m.pdf", "fig9_k_m.csv",
+    "policy.png", "policy.pdf", "policy_curves.csv", "policy_summary.csv",
     "anytime.png", "anytime.pdf", "anytime.csv",
 }
 ARGS = ["--seeds", "2", "--budget", "3000", "--workers", "1", "--no-progress"]
@@ -36,11 +37,11 @@ def test_figures_writes_every_file(report):
     assert {p.name for p in out.iterdir()} == FILES
     readme = (out / "README.md").read_text()
     for stem in ("fig6_distance", "fig7_subspace_update", "fig8_reward_graph", "fig9_k_m",
-                 "anytime"):
+                 "policy", "anytime"):
         assert f"]({stem}.png)" in readme
-    assert readme.count("```sh\nasebench figures") == 6
+    assert readme.count("```sh\nasebench figures") == 7
     assert "MobileNet space on ImageNet" in readme  # Figs. 8/9 say where the paper ran them
-    assert "ASE-NAS arms use lr=0.001" in readme
+    assert "ASE-NAS arms use the paper's hyper-parameters" in readme
 
 
 @pytest.mark.slow
@@ -56,19 +57,25 @@ def test_figures_numbers_come_from_the_studies(report):
     table1 = [load(p) for p in studies.iterdir() if p.name.startswith("table1")]
     assert len(table1) == 1
     runs = table1[0].runs
-    # the reference arm is Table I's ASE-NAS with the ablation base options (lr 1e-3)
-    ase = runs[(runs.label == "ase[lr=0.001]") & (runs.dataset == "cifar100")]["test_accuracy"]
+    # the reference arm is Table I's ASE-NAS with the ablation base options (the paper's)
+    ase = runs[(runs.label == "ase") & (runs.dataset == "cifar100")]["test_accuracy"]
     row = fig7[(fig7.label == "ase") & (fig7.dataset == "cifar100")]
     assert row["mean"].item() == pytest.approx(ase.mean(), rel=1e-5)
     fig9 = pd.read_csv(out / "fig9_k_m.csv")
     assert sorted(fig9[fig9.param == "K"]["value"]) == [1, 2, 3, 4, 5, 6]
     assert sorted(fig9[fig9.param == "M"]["value"]) == [1, 2, 3, 4, 5, 6]
     # the K=4 and M=4 points are the shared default ase runs on the ablation dataset
-    base = runs[(runs.label == "ase[lr=0.001]") & (runs.dataset == "ImageNet16-120")][
+    base = runs[(runs.label == "ase") & (runs.dataset == "ImageNet16-120")][
         "test_accuracy"]
     for param in ("K", "M"):
         point = fig9[(fig9.param == param) & (fig9.value == 4)]["mean"].item()
         assert point == pytest.approx(base.mean(), rel=1e-5)
+    policy = pd.read_csv(out / "policy_summary.csv")
+    assert set(policy["label"]) == {"ase", "ase-unbounded", "ase-uniform"}
+    bounded = policy[(policy.label == "ase") & (policy.dataset == "cifar100")]
+    assert bounded["mean"].item() == pytest.approx(ase.mean(), rel=1e-5)
+    uniform = policy[policy.label == "ase-uniform"]["final_entropy_fraction"]
+    assert (uniform == 1.0).all()
     anytime = pd.read_csv(out / "anytime.csv")
     assert set(anytime["label"]) == set(runs["label"])
     assert anytime["seconds"].max() <= 3000

@@ -62,7 +62,7 @@ def test_figure_studies_share_seeds_and_check_settings():
     assert plan.ablation_seeds == 8
     assert FigureStudies(seeds=500).ablation_seeds == 100
     specs = plan.specs()
-    assert list(specs) == ["table1", "subspace-update", "ablations"]
+    assert list(specs) == ["table1", "subspace-update", "ablations", "policy"]
     ablation = specs["ablations"]
     labels = [m.label for m in ablation.method_specs]
     # the default ase runs of table1 stand for K=4 and M=4: no duplicate arm for them
@@ -70,10 +70,14 @@ def test_figure_studies_share_seeds_and_check_settings():
     assert {"ase-absolute", "ase-no-graph", "ase[K=1]", "ase[M=6]"} <= set(labels)
     assert ablation.datasets == ("ImageNet16-120",)
     assert all(s.master_seed == 0 for s in specs.values())
-    assert plan.shared_base_label == "ase[lr=0.001]"  # Table I runs that variant
+    assert plan.shared_base_label == "ase"  # the paper's hyper-parameters, as Table I runs
     ablated = {m.label: dict(m.options) for m in ablation.method_specs}
-    assert ablated["ase[K=1]"] == {"lr": 0.001, "K": 1}
-    assert ablated["ase-no-graph"] == {"lr": 0.001, "graph": False}
+    assert ablated["ase[K=1]"] == {"K": 1}
+    assert ablated["ase-no-graph"] == {"graph": False}
+    policy = {m.label: dict(m.options) for m in specs["policy"].method_specs}
+    assert policy == {"ase-unbounded": {"tanh_constant": None},
+                      "ase-uniform": {"policy": "uniform"}}
+    assert specs["policy"].datasets == plan.datasets
     with pytest.raises(AsebenchError):
         FigureStudies(seeds=4, ablation_seeds=5)
     with pytest.raises(AsebenchError):

@@ -22,9 +22,9 @@ __all__ = ["figures"]
 @click.option("--ablation-dataset", default="ImageNet16-120", show_default=True,
               help="Dataset of the reward/graph/K/M ablations (Figs. 8-9).")
 @click.option("--ablation-base", default=None, metavar="KEY=VALUE,...|paper",
-              help="Options of the ASE-NAS the ablations start from [default: lr=0.001, the "
-                   "Table I variant whose controller does not collapse]; 'paper' for the "
-                   "paper's hyper-parameters.")
+              help="Options of the ASE-NAS the ablations start from, e.g. lr=0.001 "
+                   "[default: 'paper', the paper's hyper-parameters, shared with Table I's "
+                   "ase runs].")
 @click.option("--study-root", type=click.Path(file_okay=False), default="studies",
               show_default=True, help="Where the studies are cached (resumable).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,

@@ -28,6 +28,7 @@ from asebench.figures._fig8 import (
 )
 from asebench.figures._fig9 import caption_sweeps, plot_sweeps, sweep_summary
 from asebench.figures._make import make_figures
+from asebench.figures._policy import caption_policy, plot_policy, policy_curves, policy_summary
 from asebench.figures._report import (
     ReportEntry,
     atomic_write,
@@ -56,6 +57,7 @@ __all__ = [
     "caption_anytime",
     "caption_distance",
     "caption_subspace_update",
+    "caption_policy",
     "caption_sweeps",
     "caption_table1",
     "color_for",
@@ -69,7 +71,10 @@ __all__ = [
     "plot_anytime",
     "plot_distance",
     "plot_subspace_update",
+    "plot_policy",
     "plot_sweeps",
+    "policy_curves",
+    "policy_summary",
     "study_directory",
     "subspace_update_summary",
     "subspaces_explored",

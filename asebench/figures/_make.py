@@ -27,6 +27,7 @@ from asebench.figures._fig8 import (
     subspaces_explored,
 )
 from asebench.figures._fig9 import caption_sweeps, plot_sweeps, sweep_summary
+from asebench.figures._policy import caption_policy, plot_policy, policy_curves, policy_summary
 from asebench.figures._report import (
     ReportEntry,
     atomic_write,
@@ -51,8 +52,8 @@ def _rel(paths: Sequence[Path], out: Path) -> tuple[str, ...]:
     return tuple(os.path.relpath(p, out) for p in paths)
 
 
-def _read_traces(path: Path) -> pd.DataFrame:
-    return pd.read_parquet(path / "traces", columns=_TRACE_COLUMNS)
+def _read_traces(path: Path, extra: Sequence[str] = ()) -> pd.DataFrame:
+    return pd.read_parquet(path / "traces", columns=_TRACE_COLUMNS + list(extra))
 
 
 def make_figures(out_dir: str | os.PathLike[str] = "reports", seeds: int = 500,
@@ -66,7 +67,7 @@ def make_figures(out_dir: str | os.PathLike[str] = "reports", seeds: int = 500,
     """Run the studies the figures need (cached and resumable), then write the report.
 
     Writes into ``out_dir``: ``fig6_distance``, ``fig7_subspace_update``,
-    ``fig8_reward_graph``, ``fig9_k_m``, ``anytime`` (each ``.png``, ``.pdf`` and CSV of the
+    ``fig8_reward_graph``, ``fig9_k_m``, ``policy``, ``anytime`` (each ``.png``, ``.pdf`` and CSV of the
     plotted numbers), ``table1.md`` and ``README.md`` (captions, verdicts, commands).
 
     Args:
@@ -78,7 +79,7 @@ def make_figures(out_dir: str | os.PathLike[str] = "reports", seeds: int = 500,
         ablation_seeds: runs per ablation arm (default ``min(seeds, 100)``).
         ablation_dataset: the dataset of Figs. 8 and 9.
         ablation_base: options of the ASE-NAS every ablated arm starts from (default
-            ``{"lr": 0.001}``, see :data:`DEFAULT_BASE_OPTIONS`; ``{}``: the paper's).
+            ``{}``, the paper's hyper-parameters, see :data:`DEFAULT_BASE_OPTIONS`).
         master_seed: root of all seeds (runs are paired across methods and studies).
         budget_s: simulated seconds per run (default: the protocol's 25,000 s).
         data: benchmark table file (default: the embedded table).
@@ -174,6 +175,25 @@ def make_figures(out_dir: str | os.PathLike[str] = "reports", seeds: int = 500,
                                _with_note(caption_sweeps(summary9, dataset=ds), note), command,
                                _rel(files, out)))
     say("fig9 written")
+
+    # the policy figure: bounded (reference) vs unbounded vs uniform, every dataset
+    pol_runs = load(paths["policy"]).runs
+    pol_traces = _read_traces(paths["policy"], ["arch"])
+    ref_traces = (_read_traces(paths["table1"], ["arch"]) if shared is not None
+                  else pol_traces)
+    policy_runs = pd.concat([reference(pol_runs, table_runs, None),
+                             pol_runs[pol_runs["label"] != REFERENCE]],
+                            ignore_index=True, sort=False)
+    policy_traces = pd.concat([reference(pol_traces, ref_traces, None),
+                               pol_traces[pol_traces["label"] != REFERENCE]], ignore_index=True)
+    pol_curves = policy_curves(policy_runs, policy_traces)
+    pol_summary = policy_summary(policy_runs)
+    files = write_figure(out, "policy", plot_policy(pol_curves, pol_summary),
+                         {"curves": pol_curves, "summary": pol_summary})
+    entries.append(ReportEntry("policy", "Policy: bounded logits, unbounded, uniform",
+                               _with_note(caption_policy(pol_summary), note), command,
+                               _rel(files, out)))
+    say("policy written")
 
     curves_any = anytime_curves(table_traces, points=100)
     files = write_figure(out, "anytime", plot_anytime(curves_any), curves_any)

@@ -1,16 +1,18 @@
 """The studies behind the figures: what they run and where they are cached.
 
-Three studies share paired seeds (run i of every study uses child i of one master seed):
+Four studies share paired seeds (run i of every study uses child i of one master seed):
 
 - ``table1``: every Table I method on every dataset, ``seeds`` runs (also gives the anytime
   curves, and the ``ase`` / ``random`` runs that the ablations compare with);
 - ``subspace-update`` (Fig. 7): ASE-NAS without subspace update and random search inside the
   final evoked subspace, on every dataset, ``ablation_seeds`` runs;
 - ``ablations`` (Figs. 8, 9): absolute reward, no graph, and every K and M other than the
-  default, on one dataset, ``ablation_seeds`` runs.
+  default, on one dataset, ``ablation_seeds`` runs;
+- ``policy``: the decision head: unbounded logits (``tanh_constant=None``) and a uniform
+  policy that never learns (``policy=uniform``), on every dataset, ``ablation_seeds`` runs.
 
 Every ablated arm is ASE-NAS with ``base_options`` plus one change. When ``table1`` already
-runs ASE-NAS with exactly ``base_options`` (it runs ``ase`` and ``ase[lr=0.001]``), those runs
+runs ASE-NAS with exactly ``base_options`` (by default it runs ``ase``), those runs
 are the reference arm: the K=4 / M=4 points, the "with update" / "improvement reward" /
 "with graph" arms. Otherwise the ablation studies run the reference arm themselves.
 """
@@ -32,10 +34,13 @@ __all__ = ["FigureStudies", "study_directory"]
 DEFAULT_ABLATION_SEEDS = 100
 """Ablation runs per arm when not given (the ablations are 18 ASE-NAS arms; see README)."""
 
-DEFAULT_BASE_OPTIONS: Mapping[str, Any] = {"lr": 0.001}
-"""Options of the ASE-NAS every ablation starts from: Adam lr 1e-3, the Table I variant whose
-controller does not collapse onto no-op edits (with the paper's lr 1e-2 and batch size 1 ours
-does); ``{}`` gives the paper's hyper-parameters."""
+DEFAULT_BASE_OPTIONS: Mapping[str, Any] = {}
+"""Options of the ASE-NAS every ablation starts from: ``{}``, the paper's hyper-parameters
+(with the published bounded logits), the same ``ase`` that Table I runs."""
+
+POLICY_LABELS = {"ase-unbounded": {"tanh_constant": None}, "ase-uniform": {"policy": "uniform"}}
+"""The arms of the policy study beside the reference: logits without the bound, and a uniform
+policy that never learns (subspaces evoked, updated and graphed as usual)."""
 
 REFERENCE = "ase"
 """The label the reference arm gets in the figures' data, whatever its study label."""
@@ -148,6 +153,15 @@ class FigureStudies:
         return self._spec(tuple(methods), (self.ablation_dataset,),
                           self.ablation_seeds)  # type: ignore[arg-type]
 
+    def policy_spec(self):
+        from asebench.study import MethodSpec
+
+        methods = [MethodSpec("ase", self._base(**options), label)
+                   for label, options in POLICY_LABELS.items()]
+        if self.shared_base_label is None:
+            methods.append(MethodSpec("ase", self._base(), REFERENCE))
+        return self._spec(tuple(methods), self.datasets, self.ablation_seeds)  # type: ignore
+
     def base_text(self) -> str:
         """How the reference arm is described in captions."""
         if not self.base_options:
@@ -158,7 +172,7 @@ class FigureStudies:
     def specs(self) -> dict[str, object]:
         """``{directory name: StudySpec}`` in the order they should run."""
         return {"table1": self.table1_spec(), "subspace-update": self.subspace_spec(),
-                "ablations": self.ablation_spec()}
+                "ablations": self.ablation_spec(), "policy": self.policy_spec()}
 
 
 def study_directory(root: Path, name: str, spec: object) -> Path:
