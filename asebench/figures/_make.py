@@ -201,6 +201,19 @@ def make_figures(out_dir: str | os.PathLike[str] = "reports", seeds: int = 500,
                                caption_anytime(curves_any), command, _rel(files, out)))
     say("anytime written")
 
+    # -- hardware-aware search (issue 12): constrained studies, cached like the others ------
+    from asebench.figures._hardware import (
+        DEFAULT_HARDWARE_SEEDS,
+        HardwareStudies,
+        hardware_entries,
+    )
+
+    hardware = HardwareStudies(seeds=min(seeds, DEFAULT_HARDWARE_SEEDS),
+                               datasets=plan.datasets, master_seed=master_seed,
+                               budget_s=budget_s, data=data)
+    entries += hardware_entries(hardware, out, root, workers, progress, say, command)
+    # -- end hardware-aware search ---------------------------------------------------------
+
     from asebench.analysis import study_markdown, table1
 
     references = [label for label in table_study.labels if label.partition("[")[0] == "ase"]
