@@ -15,7 +15,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from asebench.supernet._config import make_divisible
-from asebench.supernet._static import MBConv, SqueezeExcite, bias, running_stats
+from asebench.supernet._static import (
+    MBConv,
+    SqueezeExcite,
+    bias,
+    global_pool,
+    h_sigmoid,
+    h_swish,
+    running_stats,
+)
 
 __all__ = ["ElasticMBConv", "hidden_channels", "se_channels"]
 
@@ -46,7 +54,7 @@ def _bn(x: torch.Tensor, bn: nn.BatchNorm2d, c: int) -> torch.Tensor:
 
 
 def _act(x: torch.Tensor, name: str) -> torch.Tensor:
-    return F.hardswish(x) if name == "h_swish" else F.relu(x)
+    return h_swish(x) if name == "h_swish" else F.relu(x)
 
 
 class ElasticMBConv(nn.Module):
@@ -64,6 +72,7 @@ class ElasticMBConv(nn.Module):
         super().__init__()
         self.cin, self.cout, self.stride, self.act, self.use_se = cin, cout, stride, act, se
         self.kernels = tuple(sorted(kernels, reverse=True))
+        self.expands = tuple(sorted(expands))
         self.max_mid = hidden_channels(cin, max(expands))
         mid = self.max_mid
         self.expand_conv = nn.Conv2d(cin, mid, 1, bias=False)
@@ -107,11 +116,10 @@ class ElasticMBConv(nn.Module):
         y = _act(_bn(y, self.dw_bn, mid), self.act)
         if self.use_se:
             red = se_channels(mid)
-            s = y.mean((2, 3), keepdim=True)
-            s = F.relu(F.conv2d(s, self.se.reduce.weight[:red, :mid],
+            s = F.relu(F.conv2d(global_pool(y), self.se.reduce.weight[:red, :mid],
                                 bias(self.se.reduce)[:red]))
-            s = F.hardsigmoid(F.conv2d(s, self.se.expand.weight[:mid, :red],
-                                       bias(self.se.expand)[:mid]))
+            s = h_sigmoid(F.conv2d(s, self.se.expand.weight[:mid, :red],
+                                   bias(self.se.expand)[:mid]))
             y = y * s
         y = _bn(F.conv2d(y, self.project_conv.weight[:, :mid]), self.project_bn, self.cout)
         return x + y if self.residual else y
@@ -138,10 +146,22 @@ class ElasticMBConv(nn.Module):
         return out
 
     @torch.no_grad()
-    def sort_channels(self) -> None:
-        """Reorder hidden (and SE) channels by importance, largest first; same function."""
+    def sort_channels(self, expand_stage: int = 0) -> None:
+        """Reorder hidden (and SE) channels by importance, largest first; same function.
+
+        Importance is the L1 norm of a channel's projection weights (OFA's
+        ``re_organize_middle_weights``). With ``expand_stage`` s > 0 (the s-th expand phase of
+        progressive shrinking) channels are sorted only within the bands cut by the s + 1
+        largest expand ratios, so the channels a smaller ratio already used stay first.
+        """
         importance = self.project_conv.weight.abs().sum((0, 2, 3))
-        order = torch.argsort(importance, descending=True, stable=True)
+        if expand_stage > 0:
+            bounds = [hidden_channels(self.cin, e) for e in sorted(self.expands, reverse=True)]
+            right, base = len(importance), -len(bounds) * 1e5
+            for left in bounds[:expand_stage + 1]:
+                importance[left:right] += base
+                base, right = base + 1e5, left
+        order = torch.sort(importance, descending=True).indices
         self.expand_conv.weight.copy_(self.expand_conv.weight[order])
         _permute_bn(self.expand_bn, order)
         self.dw_weight.copy_(self.dw_weight[order])
@@ -152,8 +172,7 @@ class ElasticMBConv(nn.Module):
             se.reduce.weight.copy_(se.reduce.weight[:, order])
             se.expand.weight.copy_(se.expand.weight[order])
             bias(se.expand).copy_(bias(se.expand)[order])
-            red_order = torch.argsort(se.expand.weight.abs().sum((0, 2, 3)), descending=True,
-                                      stable=True)
+            red_order = torch.sort(se.expand.weight.abs().sum((0, 2, 3)), descending=True).indices
             se.reduce.weight.copy_(se.reduce.weight[red_order])
             bias(se.reduce).copy_(bias(se.reduce)[red_order])
             se.expand.weight.copy_(se.expand.weight[:, red_order])

@@ -14,7 +14,7 @@ from asebench.records import Arch
 from asebench.spaces import MobileNetArch, MobileNetSpace
 from asebench.supernet._config import SupernetConfig
 from asebench.supernet._elastic import ElasticMBConv
-from asebench.supernet._static import ConvBNAct, MBConv, MobileNet
+from asebench.supernet._static import ConvBNAct, HSwish, MBConv, MobileNet, global_pool
 
 __all__ = ["SuperNet", "ArchLike"]
 
@@ -49,7 +49,7 @@ class SuperNet(nn.Module):
         self.units = nn.ModuleList(units)
         self.final_expand = ConvBNAct(cin, c.final_channels, 1, act="h_swish")
         self.feature_mix = nn.Sequential(
-            nn.Conv2d(c.final_channels, c.mix_channels, 1, bias=False), nn.Hardswish())
+            nn.Conv2d(c.final_channels, c.mix_channels, 1, bias=False), HSwish())
         self.dropout = nn.Dropout(c.dropout)
         self.classifier = nn.Linear(c.mix_channels, c.num_classes)
         self._init_weights()
@@ -97,7 +97,7 @@ class SuperNet(nn.Module):
         for unit, depth in zip(self.unit_layers(), self.active_depths):
             for layer in unit[:depth]:
                 x = layer(x)
-        x = self.final_expand(x).mean((2, 3), keepdim=True)
+        x = global_pool(self.final_expand(x))
         x = self.feature_mix(x).flatten(1)
         out: torch.Tensor = self.classifier(self.dropout(x))
         return out
@@ -117,10 +117,11 @@ class SuperNet(nn.Module):
         return out.train(self.training)
 
     @torch.no_grad()
-    def sort_channels(self) -> None:
-        """Sort every layer's hidden channels by importance (before elastic expand ratios)."""
+    def sort_channels(self, expand_stage: int = 0) -> None:
+        """Sort every layer's hidden channels by importance before expand ratios become
+        elastic (``expand_stage``: see :meth:`ElasticMBConv.sort_channels`)."""
         for layer in self.elastic_layers():
-            layer.sort_channels()
+            layer.sort_channels(expand_stage)
 
     def unit_layers(self) -> list[list[ElasticMBConv]]:
         """The layers of each unit (``units`` is a ModuleList of ModuleLists of them)."""
