@@ -45,7 +45,8 @@ class Study:
 
     @property
     def config(self) -> dict[str, Any]:
-        return self.metadata.get("study", {})
+        study: dict[str, Any] = self.metadata.get("study", {})
+        return study
 
     @property
     def labels(self) -> list[str]:

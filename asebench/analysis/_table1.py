@@ -102,7 +102,8 @@ def _cells(table: pd.DataFrame, latex: bool) -> tuple[list[str], list[list[str]]
     dash = "--" if latex else "–"
     datasets = list(dict.fromkeys(table["dataset"]))
     labels = list(dict.fromkeys(table["label"]))
-    by = {(r.label, r.dataset): r for r in table.itertuples()}
+    # itertuples() rows are namedtuples built at run time: their fields are not typed
+    by: dict[tuple[Any, Any], Any] = {(r.label, r.dataset): r for r in table.itertuples()}
     head = ["Method"]
     for d in datasets:
         head += [_DATASET_NAMES.get(d, d), "paper"]

@@ -140,9 +140,9 @@ def build_live_backend(supernet: str, data: str, madds: float | str | None = Non
             f"unknown live backend option(s) {', '.join(unknown)}; use {', '.join(_OPTIONS)}")
     from asebench.supernet import AccuracyPredictor, Scorer
 
-    madds = _number("madds", madds, float)
-    if madds is not None and madds <= 0:
-        raise AsebenchError(f"madds limit must be > 0, got {madds}")
+    limit: float | None = _number("madds", madds, float)
+    if limit is not None and limit <= 0:
+        raise AsebenchError(f"madds limit must be > 0, got {limit}")
     scorer = Scorer.from_checkpoint(
         str(supernet), str(data), device=str(opts.get("device", "auto")),
         holdout=_number("holdout", opts.get("holdout"), int),
@@ -153,4 +153,4 @@ def build_live_backend(supernet: str, data: str, madds: float | str | None = Non
     predictor = None
     if opts.get("predictor"):
         predictor = AccuracyPredictor.load(str(opts["predictor"]))
-    return LiveBackend(scorer, predictor, madds, _flag("cache", opts.get("cache", True)))
+    return LiveBackend(scorer, predictor, limit, _flag("cache", opts.get("cache", True)))

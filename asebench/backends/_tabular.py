@@ -133,4 +133,5 @@ class TabularBackend:
     def indices_of(self, archs: np.ndarray) -> np.ndarray:
         """NB201 indices of an ``(n, 6)`` array of op codes."""
         codes = np.asarray(archs, dtype=np.int64) @ (5 ** np.arange(5, -1, -1))
-        return self.table.index_by_code[codes]
+        indices: np.ndarray = self.table.index_by_code[codes]
+        return indices

@@ -46,7 +46,8 @@ class _LazyGroup(click.Group):
         if target is None or cmd_name not in self.list_commands(ctx):
             return None
         module, attribute = target.split(":")
-        return getattr(importlib.import_module(module), attribute)
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
         kwargs["standalone_mode"] = False

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+from typing import TYPE_CHECKING
 
 import click
 
 from asebench.errors import AsebenchError
 
+if TYPE_CHECKING:  # torch is imported only when a subcommand runs
+    from asebench.supernet import Phase
+
 __all__ = ["supernet"]
 
 
-def _phases(text: str):
+def _phases(text: str) -> tuple[Phase, ...]:
     """``full=1,kernel=1,depth=1,expand=1`` (optional ``:subnets`` per phase)."""
     from asebench.supernet import PHASE_NAMES, Phase
 

@@ -101,8 +101,8 @@ def caption_sweeps(summary: pd.DataFrame, dataset: str | None = None) -> str:
     parts = []
     for param, rows in summary.groupby("param", sort=False):
         rows = rows.sort_values("value")
-        best = rows.loc[rows["mean"].idxmax()]
-        worst = rows.loc[rows["mean"].idxmin()]
+        best = rows.nlargest(1, "mean").iloc[0]
+        worst = rows.nsmallest(1, "mean").iloc[0]
         sem = float((rows["std"] / np.sqrt(rows["n"].clip(lower=1))).max())
         text = (f"{param}: best {param}={best['value']:g} ({best['mean']:.2f}), worst "
                 f"{param}={worst['value']:g} ({worst['mean']:.2f}; spread "

@@ -32,7 +32,7 @@ def caption_table1(tables: pd.DataFrame | Sequence[pd.DataFrame], alpha: float =
                 continue
             ref_row = ref.iloc[0]
             others = rows[rows["label"] != reference]
-            best = rows.loc[rows["mean"].idxmax()]
+            best = rows.nlargest(1, "mean").iloc[0]
             beaten = others[(others["diff_mean"] < 0) & (others["p_value"] < alpha)]
             paper = ref_row["paper_mean"]
             text = (f"{name} on {dataset_name(str(dataset))}: {ref_row['mean']:.2f}"

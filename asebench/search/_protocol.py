@@ -22,7 +22,10 @@ class Searcher(Protocol):
     same way. The same ``rng`` state gives the same trace.
     """
 
-    name: str
+    @property
+    def name(self) -> str:
+        """The method's registered name (a class constant in the implementations)."""
+        ...
 
     def run(self, backend: Backend, budget: Budget, rng: np.random.Generator) -> Trace:
         """Search ``backend`` within ``budget``; return the trace of every query and the

@@ -42,6 +42,7 @@ class RandomInSubspace:
     center: Arch | None = None
     M: int = 4
     ase_options: Mapping[str, object] = field(default_factory=dict)
+    _ase: ASESearch = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         check_int(self.name, "M", self.M, 0)
@@ -63,8 +64,10 @@ class RandomInSubspace:
             center = space.validate(self.center)
         else:
             ase_seed, own_seed = rng.integers(0, 2**63, size=2)
-            trace = self._ase.run(backend, budget, np.random.default_rng(int(ase_seed)))  # type: ignore[attr-defined]
-            center = tuple(trace.info["last_evoked_center"])  # type: ignore[arg-type]
+            trace = self._ase.run(backend, budget, np.random.default_rng(int(ase_seed)))
+            last = trace.info["last_evoked_center"]
+            assert isinstance(last, list)  # ASESearch reports it as a list of op codes
+            center = tuple(int(c) for c in last)
             info.update(ase_answer=list(trace.answer), ase_answer_reward=trace.answer_reward)
             rng = np.random.default_rng(int(own_seed))
         ball = space.ball(center, self.M)

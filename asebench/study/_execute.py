@@ -90,7 +90,7 @@ def make_backend(context: RunContext, dataset: str) -> Backend:
             protocol = get_protocol(context.protocol, **context.protocol_options)
             backend = TabularBackend(dataset, protocol=protocol,
                                      table=default_table(context.data),
-                                     **context.backend_options)  # type: ignore[arg-type]
+                                     **context.backend_options)
         else:
             backend = get_backend(context.backend, dataset=dataset, **context.backend_options)
         if context.constraints:
@@ -285,10 +285,10 @@ def execute_chunk(context: RunContext, chunk: Chunk,
 
 def _traces_table(method: str, label: str, dataset: str, columns: dict[str, list[np.ndarray]],
                   arch_keys: list[Any], reporter: _Reporter, n: int) -> pa.Table:
-    def repeat(value: str) -> pa.Array:
-        return pa.DictionaryArray.from_arrays(np.zeros(n, dtype=np.int32), [value])
+    def repeat(value: str) -> pa.Array[Any]:
+        return pa.DictionaryArray.from_arrays(np.zeros(n, dtype=np.int32), pa.array([value]))
 
-    data: dict[str, pa.Array] = {"label": repeat(label), "method": repeat(method),
+    data: dict[str, pa.Array[Any]] = {"label": repeat(label), "method": repeat(method),
                                  "dataset": repeat(dataset)}
     flat = {k: np.concatenate(v) if v else np.zeros(0) for k, v in columns.items()}
     data["seed"] = pa.array(flat["seed"].astype(np.int64))
@@ -297,7 +297,8 @@ def _traces_table(method: str, label: str, dataset: str, columns: dict[str, list
         indices = np.concatenate(arch_keys) if arch_keys else np.zeros(0, dtype=np.int64)
         unique, codes = np.unique(indices, return_inverse=True)
         dictionary = [reporter.strings[i] for i in unique.tolist()]
-        data["arch"] = pa.DictionaryArray.from_arrays(codes.astype(np.int32), dictionary)
+        data["arch"] = pa.DictionaryArray.from_arrays(codes.astype(np.int32),
+                                                      pa.array(dictionary, pa.string()))
         data["arch_index"] = pa.array(indices.astype(np.int64))
     else:
         strings = [s for keys in arch_keys for s in keys]

@@ -115,7 +115,7 @@ class DaskExecutor:
         self.slots = self._slots()
 
     def _slots(self) -> int:
-        threads = sum(self._client.nthreads().values())
+        threads = int(sum(self._client.nthreads().values()))
         return 2 * max(threads, 1)
 
     @classmethod

@@ -8,7 +8,7 @@ import json
 import os
 import time
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,8 @@ def resolve_config(spec: StudySpec) -> dict[str, Any]:
         from asebench.constraints import constraint_config
 
         config["constraints"] = constraint_config(_feasible_sets(spec))
-    return json.loads(json.dumps(config, default=str))
+    plain: dict[str, Any] = json.loads(json.dumps(config, default=str))
+    return plain
 
 
 def _feasible_sets(spec: StudySpec) -> dict[str, Any]:
@@ -126,7 +127,7 @@ def run_study(spec: StudySpec, out_dir: str | os.PathLike[str], *, workers: int 
         "versions": package_versions(),
         "git": git_revision(),
         "command": command_line(),
-        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "execution": {"executor": executor, "workers": workers or default_workers(),
                       "scheduler": scheduler if isinstance(scheduler, str) else None},
         "status": "running",
@@ -152,7 +153,7 @@ def run_study(spec: StudySpec, out_dir: str | os.PathLike[str], *, workers: int 
     _run_chunks(chunks, done, context, store, spec, executor, workers, scheduler, progress)
     store.consolidate(c.key for c in chunks)
     metadata.update(status="complete", wall_seconds=round(time.perf_counter() - tic, 3),
-                    finished=datetime.now(UTC).isoformat(timespec="seconds"))
+                    finished=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     store.write_metadata(metadata)
     return store.root
 

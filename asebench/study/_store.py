@@ -111,7 +111,8 @@ class StudyStore:
         if not path.exists():
             return None
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
+            metadata: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            return metadata
         except (OSError, ValueError) as exc:
             raise AsebenchError(f"cannot read {path}: {exc}") from None
 

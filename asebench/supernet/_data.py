@@ -114,10 +114,10 @@ def decode_image(path: str, size: int, crop: float = 1.0) -> torch.Tensor:
     from PIL import Image
 
     try:
-        with Image.open(path) as img:
+        with Image.open(path) as file:
             scaled = max(size, round(size / crop))
-            img.draft("RGB", (scaled, scaled))  # JPEG: decode at reduced size (much faster)
-            img = img.convert("RGB")
+            file.draft("RGB", (scaled, scaled))  # JPEG: decode at reduced size (much faster)
+            img = file.convert("RGB")
             w, h = img.size
             scale = scaled / min(w, h)
             nw, nh = max(scaled, round(w * scale)), max(scaled, round(h * scale))

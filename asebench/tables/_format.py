@@ -22,6 +22,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -67,7 +68,7 @@ def sha256_file(path: Path) -> str:
 def write_table(path: Path, arrays: Mapping[str, np.ndarray], meta: TableMeta) -> str:
     """Write ``arrays`` + ``meta`` atomically to ``path``; return the file's sha256."""
     path = Path(path)
-    payload = dict(arrays)
+    payload: dict[str, Any] = dict(arrays)
     payload[META_KEY] = np.frombuffer(meta.to_json().encode(), dtype=np.uint8)
     buffer = io.BytesIO()
     np.savez(buffer, **payload)

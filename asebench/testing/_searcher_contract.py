@@ -27,7 +27,8 @@ def check_searcher(searcher: Searcher, backend: Backend, budget: Budget, *,
                    seed: int = 0) -> Trace:
     """Assert that ``searcher`` honours the Searcher protocol on ``backend``; return a trace."""
     assert isinstance(searcher, Searcher), "object does not implement the Searcher protocol"
-    assert isinstance(searcher.name, str) and searcher.name
+    assert isinstance(searcher.name, str)
+    assert searcher.name, "a searcher needs a non-empty name"
     space = backend.space
     trace = searcher.run(backend, budget, np.random.default_rng(seed))
     again = searcher.run(backend, budget, np.random.default_rng(seed))

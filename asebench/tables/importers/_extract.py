@@ -63,7 +63,7 @@ class ArchReader:
 
             self.api: Any = NATStopology(empty, fast_mode=False, verbose=False)
         elif flavor == "nb201":
-            from nas_201_api import ArchResults, NASBench201API  # type: ignore[no-redef]
+            from nas_201_api import ArchResults, NASBench201API
 
             self.api = NASBench201API(empty, verbose=False)
         else:

@@ -118,7 +118,7 @@ def load_pbz2(path: Path) -> Any:
     with open(path, "rb") as raw:
         compressed = raw.read(3) == _BZ2_MAGIC
     opener = bz2.open if compressed else open
-    with opener(path, "rb") as handle:  # type: ignore[operator]
+    with opener(path, "rb") as handle:
         return _unpickle(handle)
 
 
