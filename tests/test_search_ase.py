@@ -289,3 +289,47 @@ def test_bad_bound_options_are_one_line_errors(options) -> None:
 
     with pytest.raises(AsebenchError, match="ase: option"):
         get("ase", **options)
+
+
+# -- restricted spaces: sub-spaces and hardware constraints ------------------------------------
+def _restricted(feasible=None, allowed=None):
+    from asebench.backends import TabularBackend, restrict_backend
+
+    return restrict_backend(TabularBackend("cifar100"), allowed=allowed, feasible=feasible)
+
+
+def test_ase_stays_inside_a_sub_space_of_allowed_ops() -> None:
+    allowed = [(1, 3)] * 3 + [(0, 2, 4)] * 3
+    backend = _restricted(allowed=allowed)
+    traces = get("ase").run_batch(backend, Budget(seconds=8_000),
+                                  [np.random.default_rng(s) for s in range(4)])
+    for trace in traces:
+        assert all(a[p] in allowed[p] for a in trace.archs for p in range(6))
+        assert trace.info["infeasible_steps"] == 0  # masked, never proposed
+        assert trace.info["iterations"] > 20
+
+
+def test_ase_never_queries_or_charges_an_infeasible_edit() -> None:
+    limit = 8  # at most 8 of the 6 positions' codes summed: a non-product, feasible set
+    backend = _restricted(feasible=lambda arch: sum(arch) <= limit)
+    budget = Budget(seconds=25_000)
+    for trace in get("ase").run_batch(backend, budget,
+                                      [np.random.default_rng(s) for s in range(6)]):
+        assert all(sum(a) <= limit for a in trace.archs)
+        assert all(sum(c) <= limit for c in trace.info["final_centers"])
+        assert sum(trace.answer) <= limit
+        assert trace.info["infeasible_steps"] > 0
+        assert trace.info["iterations"] > len(trace) - 4  # skipped steps were not charged
+    single = get("ase").run(backend, budget, np.random.default_rng(3))
+    batched = get("ase").run_batch(backend, budget, [np.random.default_rng(3)])[0]
+    assert single.archs == batched.archs
+
+
+def test_paper_rule_queries_infeasible_edits_but_keeps_centers_feasible() -> None:
+    limit = 8
+    backend = _restricted(feasible=lambda arch: sum(arch) <= limit)
+    trace = get("ase", infeasible="query").run(backend, Budget(seconds=25_000),
+                                               np.random.default_rng(0))
+    assert any(sum(a) > limit for a in trace.archs)  # charged, as the paper does
+    assert all(sum(c) <= limit for c in trace.info["final_centers"])
+    assert sum(trace.answer) <= limit

@@ -74,7 +74,7 @@ def policy_curves(runs: pd.DataFrame, traces: pd.DataFrame,
                                            distinct_fraction=("distinct_fraction", "mean"),
                                            runs=("seed", "count")).reset_index()
         curve = curve[curve["runs"] >= _MIN_SHARE * group["seed"].nunique()]
-        frames.append(curve.assign(label=label, dataset=dataset))
+        frames.append(curve.assign(label=str(label), dataset=str(dataset)))
     out = pd.concat(frames, ignore_index=True)
     return out[["label", "dataset", "step", "entropy_fraction", "distinct_fraction", "runs"]]
 
@@ -159,11 +159,14 @@ def caption_policy(summary: pd.DataFrame) -> str:
         s = summary[summary["label"] == label]
         if s.empty:
             continue
-        text = (f"{POLICY_ARMS[label]}: final entropy {100 * s['final_entropy_fraction'].mean():.0f}%"
-                f" of max, {100 * s['distinct_fraction'].mean():.0f}% distinct queries")
+        entropy = 100 * float(s["final_entropy_fraction"].mean())
+        distinct = 100 * float(s["distinct_fraction"].mean())
+        text = (f"{POLICY_ARMS[label]}: final entropy {entropy:.0f}% of max, {distinct:.0f}% "
+                "distinct queries")
         if label != "ase":
-            diffs = ", ".join(f"{dataset_name(d)} {r.diff_vs_bounded:+.2f} (p={_p(r.p_vs_bounded)})"
-                              for d, r in zip(s["dataset"], s.itertuples()))
+            diffs = ", ".join(
+                f"{dataset_name(str(d))} {float(diff):+.2f} (p={_p(float(p))})"
+                for d, diff, p in zip(s["dataset"], s["diff_vs_bounded"], s["p_vs_bounded"]))
             text += f", accuracy vs bounded {diffs}"
         parts.append(text)
     return line1 + "\n" + "Measured (averaged over datasets where not split): " + \

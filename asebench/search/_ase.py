@@ -29,6 +29,8 @@ __all__ = ["ASESearch"]
 
 REWARDS = ("improvement", "absolute")
 POLICIES = ("learned", "uniform")
+INFEASIBLE = ("skip", "query")
+_MAX_INFEASIBLE_STREAK = 10_000  # free steps in a row before a seed gives up (never seen)
 _MAX_POSITIONS = 64  # option M is re-checked against the real space at run time
 
 
@@ -67,6 +69,15 @@ class ASESearch:
         policy: ``learned`` (the paper) or ``uniform``: every decision uniform and never
             trained, while the subspaces are evoked, updated and graphed as usual (the
             published controller's ``force_uniform``; ablation of the learned policy).
+        infeasible: what happens when ``backend.space`` is restricted (a sub-space, or a
+            hardware constraint through :class:`asebench.backends.RestrictedBackend`) and an
+            edit leaves it. ``skip`` (default): beta is not queried and costs nothing; the
+            policy receives the worst reward it has observed in this run (0 before any), so
+            it learns to avoid such edits without a magic constant on another scale; the
+            center stays. ``query``: the paper's ImageNet rule: beta is queried and charged
+            like any candidate (through the unrestricted backend) but never replaces a
+            center. Either way every center, and so the answer, lies in the restricted space;
+            op choices outside a position's allowed set are masked out of the policy.
 
     Differences from the published implementation (GitHub chenyaofo/DSM-NAS,
     ``NASBench201ModificationController`` + ``entry/train201.py``), each kept on purpose:
@@ -99,7 +110,8 @@ class ASESearch:
     ``iterations`` (controller steps), ``replacements``, ``noop_steps`` (beta == alpha),
     ``last_evoked_center`` (alpha of the last completed step; the best center if none),
     ``entropy_fraction`` (per step: the policy's summed entropy over its maximum),
-    ``distinct_fraction`` (distinct archs among all queries).
+    ``distinct_fraction`` (distinct archs among all queries), ``infeasible_steps`` (edits
+    that left a restricted space).
     The answer is the best center by its node's reward.
     """
 
@@ -124,6 +136,7 @@ class ASESearch:
     tanh_constant: float | None = 1.5
     op_tanh_reduce: float = 2.5
     policy: str = "learned"
+    infeasible: str = "skip"
 
     def __post_init__(self) -> None:
         m = self.name
@@ -137,6 +150,7 @@ class ASESearch:
         check_float(m, "init_scale", self.init_scale, 0.0, low_open=True)
         check_choice(m, "reward", self.reward, REWARDS)
         check_choice(m, "policy", self.policy, POLICIES)
+        check_choice(m, "infeasible", self.infeasible, INFEASIBLE)
         if self.tanh_constant is not None:
             check_float(m, "tanh_constant", self.tanh_constant, 0.0, low_open=True)
         check_float(m, "op_tanh_reduce", self.op_tanh_reduce, 0.0, low_open=True)
@@ -152,19 +166,21 @@ class ASESearch:
                 raise AsebenchError(
                     f"{m}: initial_centers needs exactly K={self.K} archs, got {len(centers)}")
             object.__setattr__(self, "initial_centers", centers)
-        if self.constraint is not None:
-            if (not isinstance(self.constraint, (tuple, list)) or len(self.constraint) != 2
-                    or not isinstance(self.constraint[0], str)):
+        raw: object = self.constraint  # user input: check the shape the type promises
+        if raw is not None:
+            if (not isinstance(raw, (tuple, list)) or len(raw) != 2
+                    or not isinstance(raw[0], str)):
                 raise AsebenchError(f"{m}: constraint must be (metric name, max value)")
-            check_float(m, "constraint value", self.constraint[1])
-            object.__setattr__(self, "constraint",
-                               (self.constraint[0], float(self.constraint[1])))
+            check_float(m, "constraint value", raw[1])
+            object.__setattr__(self, "constraint", (raw[0], float(raw[1])))
 
-    def controller(self, sizes: Sequence[int]) -> Controller:
-        """The policy network for a space with ``sizes`` choices per position."""
+    def controller(self, sizes: Sequence[int],
+                   allowed: Sequence[Sequence[int]] | None = None) -> Controller:
+        """The policy network for a space with ``sizes`` choices per position (``allowed``:
+        the op codes edits may choose per position, None for all)."""
         return Controller(sizes, self.K, self.M, self.hidden, self.embed, self.graph,
                           self.allow_noop, self.tanh_constant, self.op_tanh_reduce,
-                          self.policy == "uniform")
+                          self.policy == "uniform", allowed)
 
     def _check_space(self, backend: Backend) -> tuple[int, ...]:
         space = backend.space
@@ -191,7 +207,10 @@ class ASESearch:
                 per seed); overrides the ``initial_centers`` option.
         """
         sizes = self._check_space(backend)
-        ctrl = self.controller(sizes)
+        space = backend.space
+        allowed = [tuple(space.allowed_choices(p)) for p in range(len(sizes))]
+        restricted = any(len(a) < s for a, s in zip(allowed, sizes))
+        ctrl = self.controller(sizes, allowed if restricted else None)
         starts: list[tuple[Arch, ...] | None]
         if initial_centers is None:
             starts = [self.initial_centers] * len(rngs)
@@ -211,7 +230,8 @@ class _Seed:
     """One seed's mutable state during a batched run."""
 
     __slots__ = ("rng", "evaluator", "graph", "explored", "iterations", "replacements",
-                 "noops", "last_alpha", "baseline", "done", "entropy")
+                 "noops", "last_alpha", "baseline", "done", "entropy", "worst", "infeasible",
+                 "streak")
 
     def __init__(self, rng: np.random.Generator, evaluator: BudgetedEvaluator) -> None:
         self.rng, self.evaluator = rng, evaluator
@@ -222,6 +242,9 @@ class _Seed:
         self.baseline: float | None = None  # set to the first reward, as published
         self.done = False
         self.entropy: list[float] = []  # policy entropy / its maximum, per step
+        self.worst: float | None = None  # lowest reward R observed (an infeasible edit's R)
+        self.infeasible = 0  # edits that left the restricted space
+        self.streak = 0  # consecutive infeasible edits
 
 
 class _BatchRun:
@@ -229,7 +252,13 @@ class _BatchRun:
                  rngs: Sequence[np.random.Generator],
                  starts: Sequence[tuple[Arch, ...] | None]) -> None:
         self.m, self.ctrl, self.backend, self.budget = method, ctrl, backend, budget
-        self.seeds = [_Seed(rng, BudgetedEvaluator(backend, budget, rng)) for rng in rngs]
+        space = backend.space
+        # membership is checked only where the space is restricted (the hot path stays bare)
+        self.contains = None if getattr(space, "is_full", True) else space.contains
+        # the paper's query-then-reject rule queries outside archs through the wrapped backend
+        queried = getattr(backend, "backend", backend) if method.infeasible == "query" \
+            else backend
+        self.seeds = [_Seed(rng, BudgetedEvaluator(queried, budget, rng)) for rng in rngs]
         self.starts = starts
 
     def _init_seed(self, seed: _Seed, start: tuple[Arch, ...] | None) -> np.ndarray:
@@ -261,6 +290,7 @@ class _BatchRun:
         constraint, drift, update = m.constraint, m.center_drift, m.update
         cap = m.max_iterations
         learn = m.policy == "learned"
+        contains, query_outside = self.contains, m.infeasible == "query"
         T = ctrl.T
         rows = active  # seed index of each parameter row; finished rows stay until compaction
         while active:
@@ -286,29 +316,41 @@ class _BatchRun:
                 for p, c in zip(positions[r].tolist(), ops[r].tolist()):
                     beta_list[p] = c
                 beta = tuple(beta_list)
-                try:
-                    result = seed.evaluator.evaluate(beta)
-                except BudgetExhausted:
-                    seed.done = True
-                    continue
+                inside = contains is None or contains(beta)
+                if not inside:
+                    seed.infeasible += 1
+                if inside or query_outside:
+                    try:
+                        result = seed.evaluator.evaluate(beta)
+                    except BudgetExhausted:
+                        seed.done = True
+                        continue
+                    improvement = result.reward - graph.rewards[k]
+                    R = result.reward if absolute else improvement
+                    seed.worst = R if seed.worst is None else min(seed.worst, R)
+                    seed.streak = 0
+                else:  # skipped: nothing queried or charged; the worst reward seen so far
+                    result = None
+                    R = 0.0 if seed.worst is None else seed.worst
+                    seed.streak += 1
                 seed.iterations += 1
                 seed.entropy.append(entropy[r])
                 seed.last_alpha = alpha
                 seed.noops += beta == alpha
-                improvement = result.reward - graph.rewards[k]
-                R = result.reward if absolute else improvement
                 # the published moving average: starts at the first reward and is updated
                 # before the advantage is taken
                 seed.baseline = (R if seed.baseline is None
                                  else decay * seed.baseline + (1.0 - decay) * R)
                 advantage[r] = R - seed.baseline
-                if update:
-                    allowed = (constraint is None
-                               or result.metrics[constraint[0]] <= constraint[1])
-                    if graph.offer(k, beta, improvement, result.reward, allowed, drift):
+                if update and result is not None:
+                    allowed = inside and (constraint is None
+                                          or result.metrics[constraint[0]] <= constraint[1])
+                    if graph.offer(k, beta, improvement, result.reward, allowed,
+                                   drift and inside):
                         seed.replacements += 1
                     seed.explored.add(graph.centers[k])
-                if cap is not None and seed.iterations >= cap:
+                if (cap is not None and seed.iterations >= cap) or \
+                        seed.streak >= _MAX_INFEASIBLE_STREAK:
                     seed.done = True
             if learn:
                 # rows of finished seeds are updated too (harmless: they never sample again)
@@ -339,5 +381,6 @@ class _BatchRun:
             "last_evoked_center": list(last),
             "entropy_fraction": [round(x, 4) for x in seed.entropy],
             "distinct_fraction": len(set(seed.evaluator.archs)) / len(seed.evaluator.archs),
+            "infeasible_steps": seed.infeasible,
         }
         return seed.evaluator.trace(graph.centers[best], graph.rewards[best], info)

@@ -23,10 +23,14 @@ Model (paper Appendix, Eqs. 5-7; row-vector convention ``y = x @ W + b``):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 __all__ = ["Controller", "Adam"]
+
+_Params = dict[str, np.ndarray]  # named views into the flat parameters (or gradients)
+_Cache = dict[str, Any]  # what the forward pass keeps for backward
 
 _NEG = -1e9  # logit of a choice a position does not have (exp() underflows to exactly 0)
 
@@ -46,12 +50,15 @@ class Controller:
         op_tanh_reduce: the position and op logits are bounded by
             ``tanh_constant / op_tanh_reduce``.
         uniform: every decision uniform (no learning; ablation).
+        allowed: per position, the op codes an edit may choose (a sub-space restriction);
+            None allows every choice.
     """
 
     def __init__(self, sizes: Sequence[int], K: int, M: int, hidden: int = 64,
                  embed: int = 16, graph: bool = True, allow_noop: bool = True,
                  tanh_constant: float | None = None, op_tanh_reduce: float = 1.0,
-                 uniform: bool = False) -> None:
+                 uniform: bool = False,
+                 allowed: Sequence[Sequence[int]] | None = None) -> None:
         self.sizes = tuple(int(s) for s in sizes)
         self.L, self.K, self.M, self.H, self.de = len(self.sizes), K, M, hidden, embed
         self.graph = graph
@@ -70,6 +77,9 @@ class Controller:
         mask = np.zeros((self.L, self.C))
         for p, s in enumerate(self.sizes):
             mask[p, s:] = _NEG
+            if allowed is not None:
+                banned = np.setdiff1d(np.arange(s), np.asarray(allowed[p], dtype=np.int64))
+                mask[p, banned] = _NEG
         self.op_mask = mask if (mask != 0).any() else None
         self._gate_scale = np.full(4 * hidden, 0.5)
         self._gate_scale[2 * hidden:3 * hidden] = 1.0
@@ -98,7 +108,7 @@ class Controller:
         self.num_params = offset
 
     # -- parameters ---------------------------------------------------------------------
-    def views(self, flat: np.ndarray) -> dict[str, np.ndarray]:
+    def views(self, flat: np.ndarray) -> _Params:
         """Named ``(B, *shape)`` views into a flat ``(B, P)`` array."""
         B = flat.shape[0]
         return {name: flat[:, a:b].reshape((B,) + self.shapes[name])
@@ -129,7 +139,7 @@ class Controller:
         onehot = onehot.reshape(B, K * L, self.V).astype(np.float64)
         h0 = np.concatenate(
             [(onehot @ W["emb"]).reshape(B, K, L * self.de), z[..., None]], axis=2)
-        c: dict[str, object] = {"W": W, "onehot": onehot, "h0": h0, "adj": adj}
+        c: _Cache = {"W": W, "onehot": onehot, "h0": h0, "adj": adj}
         g = self._gnn(W, h0, adj, c) if self.graph else self._dense(W, h0, c)
         c["g"] = g
 
@@ -209,7 +219,7 @@ class Controller:
         self.cache = c
         return chosen[:, 0].copy(), positions, chosen[:, 2::2].copy()
 
-    def _gnn(self, W: dict, h0: np.ndarray, adj: np.ndarray, c: dict) -> np.ndarray:
+    def _gnn(self, W: _Params, h0: np.ndarray, adj: np.ndarray, c: _Cache) -> np.ndarray:
         B, K, H = h0.shape[0], self.K, self.H
         nb = adj + adj.swapaxes(1, 2)
         invdeg = 1.0 / np.maximum(nb.sum(axis=2), 1.0)
@@ -226,22 +236,23 @@ class Controller:
         pre_m2 = self._message(W, "2", h1, e1f)
         m2 = np.maximum(pre_m2, 0.0)
         n2 = (m2 * nb[..., None]).sum(axis=2) * invdeg[..., None]
-        h2 = np.maximum(h1 @ W["Q2a"] + n2 @ W["Q2b"] + W["bQ2"][:, None], 0.0)
+        h2: np.ndarray = np.maximum(h1 @ W["Q2a"] + n2 @ W["Q2b"] + W["bQ2"][:, None], 0.0)
         c.update(nb=nb, invdeg=invdeg, e0f=e0f, pre_m1=pre_m1, n1=n1, h1=h1, pre_e1=pre_e1,
                  e1f=e1f, pre_m2=pre_m2, n2=n2)
         return h2
 
-    def _message(self, W: dict, layer: str, h: np.ndarray, ef: np.ndarray) -> np.ndarray:
+    def _message(self, W: _Params, layer: str, h: np.ndarray, ef: np.ndarray) -> np.ndarray:
         B, K, H = h.shape[0], self.K, self.H
         out = (ef @ W["P" + layer + "o"]).reshape(B, K, K, H)
         out += (ef @ W["P" + layer + "i"]).reshape(B, K, K, H).swapaxes(1, 2)
         out += (h @ W["P" + layer + "h"])[:, :, None] + W["bP" + layer][:, None, None]
         return out
 
-    def _dense(self, W: dict, h0: np.ndarray, c: dict) -> np.ndarray:
+    def _dense(self, W: _Params, h0: np.ndarray, c: _Cache) -> np.ndarray:
         h1 = np.maximum(h0 @ W["F1"] + W["bF1"][:, None], 0.0)
         c["h1"] = h1
-        return np.maximum(h1 @ W["F2"] + W["bF2"][:, None], 0.0)
+        g: np.ndarray = np.maximum(h1 @ W["F2"] + W["bF2"][:, None], 0.0)
+        return g
 
     def log_prob_entropy(self) -> tuple[np.ndarray, np.ndarray]:
         """Joint log-probability and summed entropy of the last sampled decisions, ``(B,)``."""
@@ -345,7 +356,7 @@ class Controller:
         G["emb"][...] = c["onehot"].swapaxes(1, 2) @ dh0e
         return grad
 
-    def _dense_backward(self, W: dict, G: dict, dg: np.ndarray, c: dict) -> np.ndarray:
+    def _dense_backward(self, W: _Params, G: _Params, dg: np.ndarray, c: _Cache) -> np.ndarray:
         h0, h1, g = c["h0"], c["h1"], c["g"]
         d2 = dg * (g > 0)
         G["F2"][...] = h1.swapaxes(1, 2) @ d2
@@ -353,10 +364,11 @@ class Controller:
         d1 = (d2 @ W["F2"].swapaxes(1, 2)) * (h1 > 0)
         G["F1"][...] = h0.swapaxes(1, 2) @ d1
         G["bF1"][...] = d1.sum(axis=1)
-        return d1 @ W["F1"].swapaxes(1, 2)
+        dh0: np.ndarray = d1 @ W["F1"].swapaxes(1, 2)
+        return dh0
 
-    def _message_backward(self, W: dict, G: dict, layer: str, h: np.ndarray, ef: np.ndarray,
-                          pre: np.ndarray, dn: np.ndarray, c: dict
+    def _message_backward(self, W: _Params, G: _Params, layer: str, h: np.ndarray, ef: np.ndarray,
+                          pre: np.ndarray, dn: np.ndarray, c: _Cache
                           ) -> tuple[np.ndarray, np.ndarray]:
         """Backward of ``n = mean_j relu(message)``: returns (dh, d edges flat)."""
         B, K, H = h.shape[0], self.K, self.H
@@ -373,7 +385,7 @@ class Controller:
         dh = dsum @ W["P" + layer + "h"].swapaxes(1, 2)
         return dh, de
 
-    def _gnn_backward(self, W: dict, G: dict, dg: np.ndarray, c: dict) -> np.ndarray:
+    def _gnn_backward(self, W: _Params, G: _Params, dg: np.ndarray, c: _Cache) -> np.ndarray:
         B, K, H = dg.shape[0], self.K, self.H
         h0, h1, g, adj = c["h0"], c["h1"], c["g"], c["adj"]
         # layer 2 node update
@@ -402,7 +414,7 @@ class Controller:
         G["Q1a"][...] = h0.swapaxes(1, 2) @ d1
         G["Q1b"][...] = c["n1"].swapaxes(1, 2) @ d1
         G["bQ1"][...] = d1.sum(axis=1)
-        dh0 = d1 @ W["Q1a"].swapaxes(1, 2)
+        dh0: np.ndarray = d1 @ W["Q1a"].swapaxes(1, 2)
         dn1 = d1 @ W["Q1b"].swapaxes(1, 2)
         dh0m, de0m = self._message_backward(W, G, "1", h0, e0f, c["pre_m1"], dn1, c)
         dh0 += dh0m
