@@ -102,7 +102,7 @@ def test_mask_and_oracle_equal_brute_force(dataset: str) -> None:
     expected = brute_force_mask(dataset, rules)
     assert np.array_equal(feasible.mask, expected)
     assert feasible.count == int(expected.sum()) > 0
-    space = NB201Space()
+    space = NB201Space(order=TABLE.arch_codes)
     for i in (0, 123, 15_624):
         assert feasible.contains(space.from_index(i)) == expected[i]
     test = TABLE.column(dataset, "test_acc_200_mean")
@@ -179,7 +179,7 @@ def test_infeasible_arch_is_refused_and_never_charged() -> None:
 def test_store_check_refuses_an_infeasible_answer_or_query() -> None:
     feasible = feasible_set(TABLE, "cifar10", ["flops_m<=p10"])
     check = store_check({"cifar10": feasible})
-    space = NB201Space()
+    space = NB201Space(order=TABLE.arch_codes)
     good = int(np.argmax(feasible.mask))
     bad = int(np.argmin(feasible.mask))
 

@@ -8,8 +8,9 @@ import pytest
 
 from asebench.errors import AsebenchError
 from asebench.spaces import NB201Space, get_space, hamming_ball_size
+from asebench.tables import default_table
 
-SPACE = NB201Space()
+SPACE = NB201Space(order=default_table().arch_codes)
 
 
 def test_every_index_round_trips_through_arch_and_string(table) -> None:
@@ -52,6 +53,20 @@ def test_validate_rejects_bad_archs(bad) -> None:
 def test_bad_index_is_rejected() -> None:
     with pytest.raises(AsebenchError, match="outside"):
         SPACE.from_index(15625)
+
+
+def test_indices_need_the_benchmark_order_passed_in() -> None:
+    bare = NB201Space()  # strings and edits need no benchmark; indices do
+    arch = SPACE.from_index(0)
+    assert bare.from_string(SPACE.to_string(arch)) == arch
+    with pytest.raises(AsebenchError, match=r"order=table\.arch_codes"):
+        bare.index(arch)
+    with pytest.raises(AsebenchError, match=r"order=table\.arch_codes"):
+        bare.parse("0")
+    with pytest.raises(AsebenchError, match="twice"):
+        NB201Space(order=[[0] * 6, [0] * 6])
+    with pytest.raises(AsebenchError, match="op codes"):
+        NB201Space(order=[[5] * 6])
 
 
 def test_distance_is_hamming() -> None:

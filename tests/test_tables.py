@@ -10,7 +10,7 @@ from asebench.errors import DataError
 from asebench.spaces import NB201Space
 from asebench.tables import DATASETS, embedded_table_path, load_table, sha256_file
 
-SPACE = NB201Space()
+SPACE = NB201Space(order=load_table(embedded_table_path()).arch_codes)
 
 
 @pytest.mark.parametrize("dataset, best_index, best_test", [

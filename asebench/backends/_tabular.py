@@ -33,7 +33,7 @@ class TabularBackend:
         self.table = table if table is not None else default_table()
         self.dataset = self.table.check_dataset(dataset)
         self.protocol = get_protocol(protocol) if isinstance(protocol, str) else protocol
-        self._space = NB201Space()
+        self._space = NB201Space(order=self.table.arch_codes)
         self.reward_column = self._pick_reward_column()
         reward = self.table.column(dataset, self.reward_column)
         cost_dataset = _COST_DATASET if self.protocol.cost_source == "cifar10" else dataset

@@ -33,7 +33,7 @@ def query(arch: str, dataset: str, protocol_name: str, as_json: bool,
     table = default_table(data)
     protocol = get_protocol(protocol_name)
     table.check_dataset(dataset)
-    space = NB201Space()
+    space = NB201Space(order=table.arch_codes)
     parsed = space.parse(arch)
     backend = TabularBackend(dataset, protocol, table=table)
     index = backend.index(parsed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from asebench.errors import AsebenchError
 from asebench.records import Arch
@@ -23,14 +24,39 @@ _TOKEN = re.compile(r"^([a-z0-9_]+)~(\d)$")
 class NB201Space(CategoricalSpace):
     """NB201 cell: positions e01, e02, e12, e03, e13, e23; op codes 0..4 as in NB201_OPS.
 
-    Index <-> arch uses the benchmark's own enumeration (NATS order), read from the table.
+    Args:
+        order: the benchmark's own enumeration (NATS order, not the base-5 order of the
+            codes): row i holds the op codes of the arch with index i, e.g.
+            ``table.arch_codes``. Only :meth:`index`, :meth:`from_index` and index strings in
+            :meth:`parse` need it; the space never reads a benchmark table itself.
     """
 
     name = "nb201"
 
-    def __init__(self) -> None:
+    def __init__(self, order: ArrayLike | None = None) -> None:
         super().__init__([NB201_OPS] * len(NB201_EDGES))
         self._powers = 5 ** np.arange(5, -1, -1)
+        self._order: np.ndarray | None = None
+        self._index_by_code: np.ndarray | None = None
+        if order is not None:
+            self._set_order(np.asarray(order))
+
+    def _set_order(self, codes: np.ndarray) -> None:
+        if (codes.ndim != 2 or codes.shape[1] != len(NB201_EDGES) or codes.size == 0
+                or codes.min() < 0 or codes.max() >= len(NB201_OPS)):
+            raise AsebenchError("an NB201 index order is an (n, 6) array of op codes 0..4")
+        keys = codes.astype(np.int64) @ self._powers
+        lookup = np.full(len(NB201_OPS) ** len(NB201_EDGES), -1, dtype=np.int64)
+        lookup[keys] = np.arange(len(codes))
+        if np.count_nonzero(lookup >= 0) != len(codes):
+            raise AsebenchError("an NB201 index order lists an arch twice")
+        self._order, self._index_by_code = codes.astype(np.int64), lookup
+
+    def _lookup(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._order is None or self._index_by_code is None:
+            raise AsebenchError("NB201 indices follow the benchmark's enumeration: build the "
+                                "space with NB201Space(order=table.arch_codes)")
+        return self._order, self._index_by_code
 
     def to_string(self, arch: Arch) -> str:
         ops = [f"{NB201_OPS[c]}~{src}" for c, (src, _) in zip(arch, NB201_EDGES)]
@@ -62,19 +88,18 @@ class NB201Space(CategoricalSpace):
 
     def index(self, arch: Arch) -> int:
         """NB201/NATS index (0..15624) of ``arch``."""
-        from asebench.tables import default_table
-
-        code = int(np.dot(self.validate(arch), self._powers))
-        return int(default_table().index_by_code[code])
+        _, index_by_code = self._lookup()
+        index = int(index_by_code[int(np.dot(self.validate(arch), self._powers))])
+        if index < 0:
+            raise AsebenchError(f"{self.to_string(arch)} is not in the benchmark's enumeration")
+        return index
 
     def from_index(self, index: int) -> Arch:
         """The arch with NB201/NATS index ``index``."""
-        from asebench.tables import default_table
-
-        table = default_table()
-        if not 0 <= index < table.num_archs:
-            raise AsebenchError(f"NB201 index {index} outside 0..{table.num_archs - 1}")
-        return tuple(int(c) for c in table.arch_codes[index])
+        order, _ = self._lookup()
+        if not 0 <= index < len(order):
+            raise AsebenchError(f"NB201 index {index} outside 0..{len(order) - 1}")
+        return tuple(int(c) for c in order[index])
 
     def parse(self, text: str) -> Arch:
         """An arch from its string or its decimal NB201 index."""
