@@ -88,6 +88,7 @@ def make_backend(context: RunContext, dataset: str) -> Backend:
             from asebench.tables import default_table
 
             protocol = get_protocol(context.protocol, **context.protocol_options)
+            _check_tabular_options(context.backend_options)
             backend = TabularBackend(dataset, protocol=protocol,
                                      table=default_table(context.data),
                                      **context.backend_options)
@@ -100,6 +101,16 @@ def make_backend(context: RunContext, dataset: str) -> Backend:
             backend = constrained_backend(backend, context.constraints)[0]
         _BACKENDS[key] = backend
     return backend
+
+
+def _check_tabular_options(options: Mapping[str, Any]) -> None:
+    import inspect
+
+    known = set(inspect.signature(TabularBackend).parameters) - {"dataset", "protocol", "table"}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise AsebenchError(f"unknown tabular backend option(s) {', '.join(unknown)}; "
+                            f"use {', '.join(sorted(known))}")
 
 
 def make_searcher(name: str, options: Mapping[str, Any]) -> Any:

@@ -6,6 +6,7 @@ import dataclasses
 import heapq
 import json
 import os
+import shutil
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
@@ -14,6 +15,7 @@ from typing import Any
 
 from asebench.backends import TabularBackend, get_protocol
 from asebench.errors import AsebenchError
+from asebench.study._code_version import code_version
 from asebench.study._execute import RunContext, execute_chunk, make_searcher
 from asebench.study._executors import default_workers, make_executor
 from asebench.study._metadata import command_line, git_revision, package_versions
@@ -21,6 +23,7 @@ from asebench.study._plan import Chunk, plan_cells, plan_chunks
 from asebench.study._progress import Progress
 from asebench.study._spec import StudySpec
 from asebench.study._store import StudyStore
+from asebench.study._validate import check_study, run_context
 
 __all__ = ["resolve_config", "run_study"]
 
@@ -119,13 +122,36 @@ def run_study(spec: StudySpec, out_dir: str | os.PathLike[str], *, workers: int 
     if not isinstance(spec, StudySpec):
         raise AsebenchError("run_study needs a StudySpec")
     config = resolve_config(spec)
+    check_study(spec, config["budget_s"])  # every option against the real spaces and data
+    created = _folders_to_create(Path(out_dir))
     store = StudyStore(out_dir)
+    try:
+        return _run(spec, config, store, resume, workers, executor, scheduler, progress)
+    except BaseException:
+        if created and not store.finished_keys():  # nothing worth keeping: leave no trace
+            shutil.rmtree(created[0], ignore_errors=True)
+        raise
+
+
+def _folders_to_create(path: Path) -> list[Path]:
+    """The folders of ``path`` that do not exist yet, outermost first."""
+    missing = []
+    for folder in [path, *path.parents]:
+        if folder.exists():
+            break
+        missing.append(folder)
+    return missing[::-1]
+
+
+def _run(spec: StudySpec, config: dict[str, Any], store: StudyStore, resume: bool,
+         workers: int | None, executor: str, scheduler: Any, progress: bool) -> Path:
     done = store.prepare(config, resume)
     metadata: dict[str, Any] = {
         "study": config,
         "reward_columns": _reward_columns(spec, config),
         "versions": package_versions(),
         "git": git_revision(),
+        "code_version": code_version(),
         "command": command_line(),
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "execution": {"executor": executor, "workers": workers or default_workers(),
@@ -135,7 +161,8 @@ def run_study(spec: StudySpec, out_dir: str | os.PathLike[str], *, workers: int 
     old = store.read_metadata()
     if old is not None:
         metadata["history"] = old.get("history", []) + [
-            {k: old.get(k) for k in ("started", "finished", "status", "execution")}]
+            {k: old.get(k) for k in ("started", "finished", "status", "execution",
+                                     "code_version")}]
     if spec.constraints:
         from asebench.constraints import oracle_summary, store_check
 
@@ -146,9 +173,7 @@ def run_study(spec: StudySpec, out_dir: str | os.PathLike[str], *, workers: int 
     store.write_metadata(metadata)
 
     chunks = plan_chunks(spec)
-    context = RunContext(spec.backend, spec.protocol, config["budget_s"], spec.master_seed,
-                         spec.data, dict(spec.protocol_options), dict(spec.backend_options),
-                         spec.constraints)
+    context = run_context(spec, config["budget_s"])
     tic = time.perf_counter()
     _run_chunks(chunks, done, context, store, spec, executor, workers, scheduler, progress)
     store.consolidate(c.key for c in chunks)

@@ -1,0 +1,36 @@
+"""The version of the code that produces a study's results, as a content hash.
+
+``code_version()`` hashes the path and bytes of every ``.py`` file of the ``asebench`` package
+except the layers that only read or present results: ``cli/`` (argument parsing),
+``figures/`` and ``analysis/`` (tables and plots from stored runs) and ``testing/`` (the
+contract checks). So it changes whenever a space, a backend, a protocol, a search method, a
+constraint, the supernet or the study machinery (planning, seeding, execution, storage)
+changes, even by one byte, and not when a plot or a caption does. The data is not part of it:
+a study's resolved configuration already names its table and checksum. It is computed once
+per process.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from pathlib import Path
+
+__all__ = ["code_version", "RESULT_NEUTRAL"]
+
+RESULT_NEUTRAL = ("cli", "figures", "analysis", "testing")
+"""Subpackages of asebench left out of :func:`code_version`."""
+
+
+@functools.cache
+def code_version() -> str:
+    """16 hex digits of the sha256 of the package's result-affecting source files."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root)
+        if relative.parts[0] in RESULT_NEUTRAL:
+            continue
+        digest.update(relative.as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]

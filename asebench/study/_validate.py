@@ -1,0 +1,71 @@
+"""Check a study against the real spaces and data before anything is written.
+
+:class:`StudySpec` checks names and option ranges by itself. What depends on a space or a
+dataset (ASE-NAS's ``M`` against the space's ``L``, a subspace center, a constraint, a
+backend option, the data file) is only known once the backend exists. :func:`check_study`
+builds the backend of every dataset exactly as a worker does, builds every method's searcher
+and starts it on that backend with no query allowed: each searcher runs its own set-up checks
+against the real space and stops at its first query, so a bad option fails here, before the
+study directory is created, and nothing is evaluated or charged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from asebench.backends import Backend
+from asebench.errors import BudgetExhausted
+from asebench.records import Arch, Budget, Evaluation
+from asebench.study._execute import RunContext, make_backend, make_searcher
+from asebench.study._spec import StudySpec
+
+__all__ = ["check_study", "run_context"]
+
+
+class _NoQueries:
+    """The real backend's space (and every other attribute); any query ends the run."""
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+        self.space = backend.space
+
+    def evaluate(self, arch: Arch, rng: np.random.Generator) -> Evaluation:
+        raise BudgetExhausted("dry run: no query allowed")
+
+    def report(self, arch: Arch) -> dict[str, Any]:
+        raise BudgetExhausted("dry run: no query allowed")
+
+    def evaluate_batch(self, *args: Any, **kwargs: Any) -> Any:
+        raise BudgetExhausted("dry run: no query allowed")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._backend, name)
+
+
+def run_context(spec: StudySpec, budget_s: float) -> RunContext:
+    """What every run of ``spec`` shares (how its backends are built, its budget)."""
+    return RunContext(spec.backend, spec.protocol, budget_s, spec.master_seed, spec.data,
+                      dict(spec.protocol_options), dict(spec.backend_options),
+                      spec.constraints)
+
+
+def check_study(spec: StudySpec, budget_s: float) -> None:
+    """Raise the one-line :class:`asebench.errors.AsebenchError` that a run of ``spec`` would
+    raise on its own space or data, without writing or evaluating anything.
+
+    Args:
+        spec: the study.
+        budget_s: its resolved budget per run (simulated seconds).
+    """
+    context = run_context(spec, budget_s)
+    budget = Budget(seconds=budget_s, queries=1)
+    for dataset in spec.datasets:
+        backend = _NoQueries(make_backend(context, dataset))
+        for method in spec.method_specs:
+            searcher = make_searcher(method.name, method.options)
+            try:
+                searcher.run(backend, budget, np.random.default_rng(0))
+            except BudgetExhausted:
+                pass  # reached its first query: every set-up check passed
