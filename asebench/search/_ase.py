@@ -30,6 +30,7 @@ __all__ = ["ASESearch"]
 REWARDS = ("improvement", "absolute")
 POLICIES = ("learned", "uniform")
 INFEASIBLE = ("skip", "query")
+PRECISIONS = ("float32", "float64")
 _MAX_INFEASIBLE_STREAK = 10_000  # free steps in a row before a seed gives up (never seen)
 _MAX_POSITIONS = 64  # option M is re-checked against the real space at run time
 
@@ -78,6 +79,9 @@ class ASESearch:
             like any candidate (through the unrestricted backend) but never replaces a
             center. Either way every center, and so the answer, lies in the restricted space;
             op choices outside a position's allowed set are masked out of the policy.
+        precision: float type of the controller's parameters, Adam state and activations.
+            ``float32`` (default) halves the memory traffic of batched seeds; ``float64``
+            rounds differently, so a seed's trajectory differs, not its distribution.
 
     Differences from the published implementation (GitHub chenyaofo/DSM-NAS,
     ``NASBench201ModificationController`` + ``entry/train201.py``), each kept on purpose:
@@ -137,6 +141,7 @@ class ASESearch:
     op_tanh_reduce: float = 2.5
     policy: str = "learned"
     infeasible: str = "skip"
+    precision: str = "float32"
 
     def __post_init__(self) -> None:
         m = self.name
@@ -151,6 +156,7 @@ class ASESearch:
         check_choice(m, "reward", self.reward, REWARDS)
         check_choice(m, "policy", self.policy, POLICIES)
         check_choice(m, "infeasible", self.infeasible, INFEASIBLE)
+        check_choice(m, "precision", self.precision, PRECISIONS)
         if self.tanh_constant is not None:
             check_float(m, "tanh_constant", self.tanh_constant, 0.0, low_open=True)
         check_float(m, "op_tanh_reduce", self.op_tanh_reduce, 0.0, low_open=True)
@@ -180,7 +186,8 @@ class ASESearch:
         the op codes edits may choose per position, None for all)."""
         return Controller(sizes, self.K, self.M, self.hidden, self.embed, self.graph,
                           self.allow_noop, self.tanh_constant, self.op_tanh_reduce,
-                          self.policy == "uniform", allowed)
+                          self.policy == "uniform", allowed,
+                          np.float32 if self.precision == "float32" else np.float64)
 
     def _check_space(self, backend: Backend) -> tuple[int, ...]:
         space = backend.space
@@ -283,7 +290,7 @@ class _BatchRun:
         theta = np.stack([self._init_seed(seed, start) for seed, start in zip(seeds, self.starts)])
         active = [i for i, seed in enumerate(seeds) if not seed.done]
         theta = theta[active]
-        adam = Adam(theta.shape, m.lr)
+        adam = Adam(theta.shape, m.lr, dtype=ctrl.dtype.type)
         grad = np.empty_like(theta)
         absolute = m.reward == "absolute"
         decay, ent_w = m.baseline_decay, m.entropy_weight

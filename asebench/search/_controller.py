@@ -52,38 +52,42 @@ class Controller:
         uniform: every decision uniform (no learning; ablation).
         allowed: per position, the op codes an edit may choose (a sub-space restriction);
             None allows every choice.
+        dtype: float type of the parameters and every activation (float32 halves the memory
+            traffic of large batches; float64 is what the gradient checks use).
     """
 
     def __init__(self, sizes: Sequence[int], K: int, M: int, hidden: int = 64,
                  embed: int = 16, graph: bool = True, allow_noop: bool = True,
                  tanh_constant: float | None = None, op_tanh_reduce: float = 1.0,
                  uniform: bool = False,
-                 allowed: Sequence[Sequence[int]] | None = None) -> None:
+                 allowed: Sequence[Sequence[int]] | None = None,
+                 dtype: type[np.floating[Any]] = np.float64) -> None:
         self.sizes = tuple(int(s) for s in sizes)
         self.L, self.K, self.M, self.H, self.de = len(self.sizes), K, M, hidden, embed
         self.graph = graph
         self.allow_noop = allow_noop
         self.uniform = uniform
+        self.dtype = np.dtype(dtype)
         self.T = 1 + 2 * M
         # per-decision bound c_t of the logits (decision 0: the subspace)
         self.bounds: np.ndarray | None = None
         if tanh_constant is not None:
-            self.bounds = np.full(self.T, tanh_constant / op_tanh_reduce)
+            self.bounds = np.full(self.T, tanh_constant / op_tanh_reduce, dtype=self.dtype)
             self.bounds[0] = tanh_constant
         self.C = max(self.sizes)
         self.V = sum(self.sizes)
         self.offsets = np.cumsum((0,) + self.sizes[:-1]).astype(np.int64)
         self.D0 = self.L * embed + 1
-        mask = np.zeros((self.L, self.C))
+        mask = np.zeros((self.L, self.C), dtype=self.dtype)
         for p, s in enumerate(self.sizes):
             mask[p, s:] = _NEG
             if allowed is not None:
                 banned = np.setdiff1d(np.arange(s), np.asarray(allowed[p], dtype=np.int64))
                 mask[p, banned] = _NEG
         self.op_mask = mask if (mask != 0).any() else None
-        self._gate_scale = np.full(4 * hidden, 0.5)
+        self._gate_scale = np.full(4 * hidden, 0.5, dtype=self.dtype)
         self._gate_scale[2 * hidden:3 * hidden] = 1.0
-        self._gate_shift = np.full(4 * hidden, 0.5)
+        self._gate_shift = np.full(4 * hidden, 0.5, dtype=self.dtype)
         self._gate_shift[2 * hidden:3 * hidden] = 0.0
         H, D0, L, C, V = hidden, self.D0, self.L, self.C, self.V
         shapes: list[tuple[str, tuple[int, ...]]] = [("emb", (V, embed))]
@@ -106,17 +110,32 @@ class Controller:
             self.slices[name] = (offset, offset + n)
             offset += n
         self.num_params = offset
+        self._views: dict[int, tuple[np.ndarray, _Params]] = {}
+        self._width = max(K, self.L, self.C)  # decisions padded to one width
+        self._max_entropy_fixed = float(np.log(K) + M * np.log(self.L))
+        nops = (self.op_mask == 0).sum(axis=1) if self.op_mask is not None else \
+            np.asarray(self.sizes)
+        nops = np.maximum(nops - (0 if allow_noop else 1), 1)
+        self._log_nops = np.log(nops)
 
     # -- parameters ---------------------------------------------------------------------
     def views(self, flat: np.ndarray) -> _Params:
-        """Named ``(B, *shape)`` views into a flat ``(B, P)`` array."""
+        """Named ``(B, *shape)`` views into a flat ``(B, P)`` array (cached per array: the
+        parameters and gradients are updated in place, step after step)."""
+        hit = self._views.get(id(flat))
+        if hit is not None and hit[0] is flat:
+            return hit[1]
         B = flat.shape[0]
-        return {name: flat[:, a:b].reshape((B,) + self.shapes[name])
-                for name, (a, b) in self.slices.items()}
+        views = {name: flat[:, a:b].reshape((B,) + self.shapes[name])
+                 for name, (a, b) in self.slices.items()}
+        if len(self._views) >= 4:
+            self._views.clear()
+        self._views[id(flat)] = (flat, views)
+        return views
 
     def init_params(self, rng: np.random.Generator, scale: float = 0.1) -> np.ndarray:
         """One seed's parameters, uniform in ``[-scale, scale]`` (ENAS-style), shape ``(P,)``."""
-        return rng.uniform(-scale, scale, self.num_params)
+        return rng.uniform(-scale, scale, self.num_params).astype(self.dtype, copy=False)
 
     # -- forward ------------------------------------------------------------------------
     def sample(self, theta: np.ndarray, centers: np.ndarray, z: np.ndarray, adj: np.ndarray,
@@ -136,7 +155,9 @@ class Controller:
         B, K, L, H = theta.shape[0], self.K, self.L, self.H
         rows = np.arange(B)
         onehot = (centers + self.offsets)[..., None] == np.arange(self.V)  # (B,K,L,V)
-        onehot = onehot.reshape(B, K * L, self.V).astype(np.float64)
+        dt = self.dtype
+        onehot = onehot.reshape(B, K * L, self.V).astype(dt)
+        z, adj = z.astype(dt, copy=False), adj.astype(dt, copy=False)
         h0 = np.concatenate(
             [(onehot @ W["emb"]).reshape(B, K, L * self.de), z[..., None]], axis=2)
         c: _Cache = {"W": W, "onehot": onehot, "h0": h0, "adj": adj}
@@ -144,22 +165,21 @@ class Controller:
         c["g"] = g
 
         T = self.T
-        xh = np.empty((B, T, 2 * H))
-        gates = np.empty((B, T, 4 * H))
-        cells = np.empty((B, T + 1, H))
+        xh = np.empty((B, T, 2 * H), dtype=dt)
+        gates = np.empty((B, T, 4 * H), dtype=dt)
+        cells = np.empty((B, T + 1, H), dtype=dt)
         cells[:, 0] = 0.0
-        tcs = np.empty((B, T, H))
-        hs = np.empty((B, T, H))
-        probs: list[np.ndarray] = []
+        tcs = np.empty((B, T, H), dtype=dt)
+        hs = np.empty((B, T, H), dtype=dt)
+        P = np.zeros((B, T, self._width), dtype=dt)  # decision probabilities, zero-padded
         chosen = np.empty((B, T), dtype=np.int64)
         x = g.mean(axis=1)
-        h = np.zeros((B, H))
+        h = np.zeros((B, H), dtype=dt)
         Wl, bl = W["Wl"], W["bl"]
         positions = np.empty((B, self.M), dtype=np.int64)
         beta = None if self.allow_noop else centers[rows, 0].copy()
         bounds = self.bounds
-        tanhs: list[np.ndarray] = []
-        valid: list[np.ndarray] = []
+        TZ = np.zeros((B, T, self._width), dtype=dt) if bounds is not None else None
         for t in range(T):
             xh[:, t, :H] = x
             xh[:, t, H:] = h
@@ -185,21 +205,20 @@ class Controller:
                 logits = (h[:, None, :] @ W["Wo"])[:, 0] + W["bo"]
             if self.uniform:
                 logits = np.zeros_like(logits)
-            elif bounds is not None:
+            elif TZ is not None:
                 tz = np.tanh(logits)
-                tanhs.append(tz)
+                TZ[:, t, :tz.shape[1]] = tz
                 logits = bounds[t] * tz
             if t and not t % 2:
                 if self.op_mask is not None:
                     logits = logits + self.op_mask[positions[:, t // 2 - 1]]
                 if beta is not None:  # no-op edits masked: the op must change
                     logits[rows, beta[rows, positions[:, t // 2 - 1]]] = _NEG
-            valid.append((logits > 0.5 * _NEG).sum(axis=1))
             e = np.exp(logits - logits.max(axis=1, keepdims=True))
             cdf = np.cumsum(e, axis=1)
             k = (cdf < u[:, t, None] * cdf[:, -1:]).sum(axis=1)
             np.minimum(k, logits.shape[1] - 1, out=k)
-            probs.append(e / cdf[:, -1:])
+            P[:, t, :logits.shape[1]] = e / cdf[:, -1:]
             chosen[:, t] = k
             if t == 0:
                 x = g[rows, k]
@@ -214,8 +233,9 @@ class Controller:
                 if t == T - 1:
                     break
                 x = W["ops"][rows, self.offsets[positions[:, t // 2 - 1]] + k]
-        c.update(xh=xh, gates=gates, cells=cells, tcs=tcs, hs=hs, probs=probs, chosen=chosen,
-                 tanhs=tanhs, valid=valid)
+        logs = np.log(np.where(P > 0, P, 1.0))
+        c.update(xh=xh, gates=gates, cells=cells, tcs=tcs, hs=hs, P=P, logs=logs,
+                 entropies=-(P * logs).sum(axis=2), chosen=chosen, TZ=TZ, positions=positions)
         self.cache = c
         return chosen[:, 0].copy(), positions, chosen[:, 2::2].copy()
 
@@ -257,24 +277,15 @@ class Controller:
     def log_prob_entropy(self) -> tuple[np.ndarray, np.ndarray]:
         """Joint log-probability and summed entropy of the last sampled decisions, ``(B,)``."""
         c = self.cache
-        logp = np.zeros(len(c["chosen"]))
-        ent = np.zeros_like(logp)
-        for t, p in enumerate(c["probs"]):
-            logs = np.log(np.where(p > 0, p, 1.0))
-            logp += logs[np.arange(len(p)), c["chosen"][:, t]]
-            ent -= (p * logs).sum(axis=1)
-        return logp, ent
+        logp = np.take_along_axis(c["logs"], c["chosen"][..., None], axis=2)[..., 0]
+        return logp.sum(axis=1), c["entropies"].sum(axis=1)
 
     def entropy_fraction(self) -> np.ndarray:
         """Summed entropy of the last sampled step's decision distributions over its maximum
         (the sum of ``log(number of valid choices)``), ``(B,)``; 1 for a uniform policy."""
         c = self.cache
-        ent = np.zeros(len(c["chosen"]))
-        top = np.zeros_like(ent)
-        for p, n in zip(c["probs"], c["valid"]):
-            logs = np.log(np.where(p > 0, p, 1.0))
-            ent -= (p * logs).sum(axis=1)
-            top += np.log(n)
+        ent = c["entropies"].sum(axis=1)
+        top = self._max_entropy_fixed + self._log_nops[c["positions"]].sum(axis=1)
         return np.divide(ent, top, out=np.ones_like(ent), where=top > 0)
 
     # -- backward -----------------------------------------------------------------------
@@ -291,27 +302,27 @@ class Controller:
         B, K, L, H, T, M = grad.shape[0], self.K, self.L, self.H, self.T, self.M
         rows = np.arange(B)
         chosen = c["chosen"]
-        dlog = []
-        for t, p in enumerate(c["probs"]):
-            logs = np.log(np.where(p > 0, p, 1.0))
-            ent = -(p * logs).sum(axis=1, keepdims=True)
-            d = advantage[:, None] * p + entropy_weight * p * (logs + ent)
-            d[rows, chosen[:, t]] -= advantage
-            if self.bounds is not None:  # through z = c * tanh(r): dz/dr = c (1 - tanh^2)
-                tz = c["tanhs"][t]
-                d *= self.bounds[t] * (1.0 - tz * tz)
-            dlog.append(d)
+        dt = self.dtype
+        advantage = advantage.astype(dt, copy=False)
+        # d loss / d logits of every decision at once (zero in the padding, where P = 0)
+        P = c["P"]
+        d = advantage[:, None, None] * P + entropy_weight * P * (
+            c["logs"] + c["entropies"][..., None])
+        d[rows[:, None], np.arange(T), chosen] -= advantage[:, None]
+        if self.bounds is not None:  # through z = c * tanh(r): dz/dr = c (1 - tanh^2)
+            TZ = c["TZ"]
+            d *= self.bounds[:, None] * (1.0 - TZ * TZ)
         hs, g = c["hs"], c["g"]
-        dh_head = np.empty((B, T, H))
+        dh_head = np.empty((B, T, H), dtype=dt)
         # subspace head: logits_k = g_k . (h_0 Ws)
-        ds = dlog[0]
+        ds = d[:, 0, :K]
         du = (ds[:, None, :] @ g)[:, 0]
         dg = ds[:, :, None] * c["uvec"][:, None, :]
         G["Ws"][...] = hs[:, 0, :, None] * du[:, None, :]
         dh_head[:, 0] = (du[:, None, :] @ W["Ws"].swapaxes(1, 2))[:, 0]
         # position and op heads, all steps in one matmul each
-        dpos = np.stack(dlog[1::2], axis=1)  # (B, M, L)
-        dop = np.stack(dlog[2::2], axis=1)   # (B, M, C)
+        dpos = d[:, 1::2, :L]  # (B, M, L)
+        dop = d[:, 2::2, :self.C]  # (B, M, C)
         G["Wp"][...] = hs[:, 1::2].swapaxes(1, 2) @ dpos
         G["bp"][...] = dpos.sum(axis=1)
         G["Wo"][...] = hs[:, 2::2].swapaxes(1, 2) @ dop
@@ -321,10 +332,10 @@ class Controller:
         # LSTM, backward through time
         gates, cells, tcs = c["gates"], c["cells"], c["tcs"]
         WlT = W["Wl"].swapaxes(1, 2)
-        dz = np.empty((B, T, 4 * H))
-        dxh = np.empty((B, T, 2 * H))
-        dh_next = np.zeros((B, H))
-        dc_next = np.zeros((B, H))
+        dz = np.empty((B, T, 4 * H), dtype=dt)
+        dxh = np.empty((B, T, 2 * H), dtype=dt)
+        dh_next = np.zeros((B, H), dtype=dt)
+        dc_next = np.zeros((B, H), dtype=dt)
         for t in range(T - 1, -1, -1):
             s, tc = gates[:, t], tcs[:, t]
             i, f, gg, o = s[:, :H], s[:, H:2 * H], s[:, 2 * H:3 * H], s[:, 3 * H:]
@@ -428,10 +439,10 @@ class Adam:
     """Adam over flat ``(B, P)`` parameters (PyTorch's update rule, no weight decay)."""
 
     def __init__(self, shape: tuple[int, int], lr: float, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8) -> None:
+                 eps: float = 1e-8, dtype: type[np.floating[Any]] = np.float64) -> None:
         self.lr, (self.b1, self.b2), self.eps = lr, betas, eps
-        self.m = np.zeros(shape)
-        self.v = np.zeros(shape)
+        self.m = np.zeros(shape, dtype=dtype)
+        self.v = np.zeros(shape, dtype=dtype)
         self.t = 0
 
     def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
@@ -447,7 +458,7 @@ class Adam:
         grad *= 1.0 - b2
         v += grad
         np.sqrt(v, out=grad)
-        grad *= 1.0 / np.sqrt(1.0 - b2 ** self.t)
+        grad *= float(1.0 / np.sqrt(1.0 - b2 ** self.t))
         grad += self.eps
         np.divide(m, grad, out=grad)
         grad *= self.lr / (1.0 - b1 ** self.t)
