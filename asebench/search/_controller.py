@@ -205,7 +205,7 @@ class Controller:
                 logits = (h[:, None, :] @ W["Wo"])[:, 0] + W["bo"]
             if self.uniform:
                 logits = np.zeros_like(logits)
-            elif TZ is not None:
+            elif TZ is not None and bounds is not None:
                 tz = np.tanh(logits)
                 TZ[:, t, :tz.shape[1]] = tz
                 logits = bounds[t] * tz
@@ -286,7 +286,8 @@ class Controller:
         c = self.cache
         ent = c["entropies"].sum(axis=1)
         top = self._max_entropy_fixed + self._log_nops[c["positions"]].sum(axis=1)
-        return np.divide(ent, top, out=np.ones_like(ent), where=top > 0)
+        fraction: np.ndarray = np.divide(ent, top, out=np.ones_like(ent), where=top > 0)
+        return fraction
 
     # -- backward -----------------------------------------------------------------------
     def backward(self, advantage: np.ndarray, entropy_weight: float,
