@@ -7,6 +7,7 @@ from asebench.backends._budgeted import BudgetedEvaluator
 from asebench.backends._eval_protocol import COST_SOURCES, EvalProtocol, get_protocol, protocols
 from asebench.backends._live import LiveBackend, build_live_backend
 from asebench.backends._protocol import Backend
+from asebench.backends._restricted import RestrictedBackend, restrict_backend
 from asebench.backends._tabular import TabularBackend
 
 __all__ = [
@@ -15,12 +16,14 @@ __all__ = [
     "COST_SOURCES",
     "EvalProtocol",
     "LiveBackend",
+    "RestrictedBackend",
     "TabularBackend",
     "backends",
     "build_live_backend",
     "get_backend",
     "get_protocol",
     "protocols",
+    "restrict_backend",
 ]
 
 backends: Registry[Backend] = Registry("backend")

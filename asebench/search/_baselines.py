@@ -1,12 +1,17 @@
 """Baselines under the same budget rules: REINFORCE, regularised evolution, local search.
 
-Each queries only through a BudgetedEvaluator and answers the best reward it has seen.
+Each queries only through a BudgetedEvaluator and answers the best reward it has seen, and
+proposes only inside ``backend.space`` (a :class:`~asebench.spaces.SubSpace` when the backend is
+a :class:`~asebench.backends.RestrictedBackend`): REINFORCE masks its logits to the allowed
+choices, evolution and local search edit among them; a feasibility predicate is met by
+rejection (bounded tries, then a fresh ``space.sample``). On a full space the draws, hence the
+traces, are those of the unrestricted methods.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -16,6 +21,13 @@ from asebench.backends import Backend, BudgetedEvaluator
 from asebench.errors import BudgetExhausted
 from asebench.records import Arch, Budget, Trace
 from asebench.search._options import check_float, check_int
+from asebench.search._within import (
+    MUTATION_TRIES,
+    allowed_table,
+    feasibility,
+    mutable_positions,
+    mutate,
+)
 
 __all__ = ["Reinforce", "RegularizedEvolution", "LocalSearch"]
 
@@ -57,11 +69,12 @@ class Reinforce(_OneByOne):
         check_float(self.name, "baseline_decay", self.baseline_decay, 0.0, 1.0, high_open=True)
 
     def run(self, backend: Backend, budget: Budget, rng: np.random.Generator) -> Trace:
-        sizes = _sizes(backend)
+        space, sizes = backend.space, _sizes(backend)
         L, C = len(sizes), max(sizes)
-        mask = np.zeros((L, C))
-        for p, s in enumerate(sizes):
-            mask[p, s:] = -np.inf
+        mask = np.full((L, C), -np.inf)
+        for p, codes in enumerate(allowed_table(space)):
+            mask[p, list(codes)] = 0.0
+        inside = feasibility(space)
         logits = np.zeros((L, C))
         m, v = np.zeros_like(logits), np.zeros_like(logits)
         b1, b2, eps, lr = 0.9, 0.999, 1e-8, self.lr
@@ -77,7 +90,11 @@ class Reinforce(_OneByOne):
                 probs = e / cdf[:, -1:]
                 u = rng.random(L)
                 choice = np.minimum((cdf < u[:, None] * cdf[:, -1:]).sum(axis=1), C - 1)
-                reward = evaluator.evaluate(tuple(choice.tolist())).reward
+                arch = tuple(choice.tolist())
+                if inside is not None and not inside(arch):
+                    arch = _feasible_draw(cdf, C, inside, space.sample, rng)
+                    choice = np.array(arch)
+                reward = evaluator.evaluate(arch).reward
                 num = self.baseline_decay * num + (1 - self.baseline_decay) * reward
                 den = self.baseline_decay * den + (1 - self.baseline_decay)
                 advantage = reward - num / den
@@ -92,15 +109,38 @@ class Reinforce(_OneByOne):
         return evaluator.trace(info={"iterations": evaluator.num_queries})
 
 
-def _mutate(arch: Arch, sizes: tuple[int, ...], rng: np.random.Generator) -> Arch:
-    """One edit: a random position gets a different random choice (unchanged if it has
-    only one)."""
-    p = int(rng.integers(len(sizes)))
-    if sizes[p] < 2:
-        return arch
-    c = int(rng.integers(sizes[p] - 1))
-    c += c >= arch[p]
-    return arch[:p] + (c,) + arch[p + 1:]
+_IDLE_RESTARTS = 1000
+"""Restarts in a row without a new query after which local search takes the space as
+exhausted (every arch reachable from a random start already queried)."""
+
+
+def _feasible_draw(cdf: np.ndarray, C: int, inside: Callable[[Arch], bool],
+                   sample: Callable[[np.random.Generator], Arch],
+                   rng: np.random.Generator) -> Arch:
+    """A policy draw that passes ``inside`` (rejection, bounded), else a uniform feasible one."""
+    L = len(cdf)
+    for _ in range(MUTATION_TRIES):
+        u: np.ndarray = rng.random(L)
+        draw = np.minimum((cdf < u[:, None] * cdf[:, -1:]).sum(axis=1), C - 1)
+        arch: Arch = tuple(int(c) for c in draw)
+        if inside(arch):
+            return arch
+    return sample(rng)
+
+
+def _feasible_child(parent: Arch, allowed: tuple[tuple[int, ...], ...],
+                    positions: tuple[int, ...], inside: Callable[[Arch], bool] | None,
+                    sample: Callable[[np.random.Generator], Arch],
+                    rng: np.random.Generator) -> Arch:
+    """A one-edit mutation inside the space (bounded rejection, then a fresh sample)."""
+    child = mutate(parent, allowed, positions, rng)
+    if inside is None:
+        return child
+    for _ in range(MUTATION_TRIES):
+        if inside(child):
+            return child
+        child = mutate(parent, allowed, positions, rng)
+    return sample(rng)
 
 
 @dataclass(frozen=True)
@@ -120,7 +160,9 @@ class RegularizedEvolution(_OneByOne):
         check_int(self.name, "sample", self.sample, 1, self.population)
 
     def run(self, backend: Backend, budget: Budget, rng: np.random.Generator) -> Trace:
-        space, sizes = backend.space, _sizes(backend)
+        space = backend.space
+        allowed = allowed_table(space)
+        positions, inside = mutable_positions(space, allowed), feasibility(space)
         evaluator = BudgetedEvaluator(backend, budget, rng)
         members: deque[tuple[Arch, float]] = deque()
         try:
@@ -130,7 +172,7 @@ class RegularizedEvolution(_OneByOne):
             while True:
                 picks = rng.choice(self.population, self.sample, replace=False)
                 parent = max((members[int(i)] for i in picks), key=lambda m: m[1])[0]
-                child = _mutate(parent, sizes, rng)
+                child = _feasible_child(parent, allowed, positions, inside, space.sample, rng)
                 members.append((child, evaluator.evaluate(child).reward))
                 members.popleft()
         except BudgetExhausted:
@@ -146,13 +188,17 @@ class LocalSearch(_OneByOne):
     neighbour if it beats the current arch, else restart from a new random arch. Rewards of
     archs already queried are remembered (not re-queried, not charged).
 
+    A small (sub-)space can be exhausted before the budget: the run then ends after
+    ``_IDLE_RESTARTS`` restarts in a row that queried nothing new.
+
     Trace.info: ``iterations`` (queries), ``restarts``.
     """
 
     name: ClassVar[str] = "local"
 
     def run(self, backend: Backend, budget: Budget, rng: np.random.Generator) -> Trace:
-        space, sizes = backend.space, _sizes(backend)
+        space = backend.space
+        allowed, inside = allowed_table(space), feasibility(space)
         evaluator = BudgetedEvaluator(backend, budget, rng)
         seen: dict[Arch, float] = {}
 
@@ -161,15 +207,18 @@ class LocalSearch(_OneByOne):
                 seen[arch] = evaluator.evaluate(arch).reward
             return seen[arch]
 
-        restarts = 0
+        restarts = idle = 0
         try:
-            while True:
+            while idle < _IDLE_RESTARTS:
+                before = evaluator.num_queries
                 current = space.sample(rng)
                 reward = query(current)
                 while True:
                     neighbours = [current[:p] + (c,) + current[p + 1:]
-                                  for p, s in enumerate(sizes) for c in range(s)
+                                  for p, codes in enumerate(allowed) for c in codes
                                   if c != current[p]]
+                    if inside is not None:
+                        neighbours = [n for n in neighbours if inside(n)]
                     order = rng.permutation(len(neighbours))
                     best, best_reward = current, reward
                     for i in order:
@@ -180,6 +229,7 @@ class LocalSearch(_OneByOne):
                         break
                     current, reward = best, best_reward
                 restarts += 1
+                idle = idle + 1 if evaluator.num_queries == before else 0
         except BudgetExhausted:
             pass
         return evaluator.trace(info={"iterations": evaluator.num_queries, "restarts": restarts})

@@ -5,6 +5,11 @@ the method first runs ``ase`` with ``ase_options`` (its own budget, NOT charged 
 on a generator derived from this run's) and takes the center of the subspace evoked at that
 run's final step (``last_evoked_center``); then it samples the ball uniformly (with
 replacement) with the full budget.
+
+The ball is a :class:`~asebench.spaces.SubSpace` (the distance rule as its feasibility
+predicate, intersected with any restriction ``backend.space`` already has) and the queries go
+through a :class:`~asebench.backends.RestrictedBackend`, the one restriction mechanism; its
+members are enumerated once so that sampling stays uniform and cheap.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from asebench.backends import Backend, BudgetedEvaluator
+from asebench.backends import Backend, BudgetedEvaluator, restrict_backend
 from asebench.errors import AsebenchError, BudgetExhausted
 from asebench.records import Arch, Budget, Trace
 from asebench.search._ase import ASESearch
@@ -61,7 +66,7 @@ class RandomInSubspace:
                 f"{self.name}: option M must be in 0..{space.num_positions}, got {self.M}")
         info: dict[str, object] = {}
         if self.center is not None:
-            center = space.validate(self.center)
+            center = getattr(space, "parent", space).validate(self.center)
         else:
             ase_seed, own_seed = rng.integers(0, 2**63, size=2)
             trace = self._ase.run(backend, budget, np.random.default_rng(int(ase_seed)))
@@ -70,8 +75,13 @@ class RandomInSubspace:
             center = tuple(int(c) for c in last)
             info.update(ase_answer=list(trace.answer), ase_answer_reward=trace.answer_reward)
             rng = np.random.default_rng(int(own_seed))
-        ball = space.ball(center, self.M)
-        evaluator = BudgetedEvaluator(backend, budget, rng)
+        radius, distance = self.M, space.distance
+        inside = restrict_backend(backend, feasible=lambda a: distance(a, center) <= radius)
+        ball = inside.space.ball(center, radius)
+        if not ball:
+            raise AsebenchError(f"{self.name}: no arch of the space within {radius} of "
+                                f"{space.to_string(center)}")
+        evaluator = BudgetedEvaluator(inside, budget, rng)
         try:
             while True:
                 evaluator.evaluate(ball[int(rng.integers(len(ball)))])

@@ -49,6 +49,21 @@ class CategoricalSpace:
     def choices(self, position: int) -> Sequence[str]:
         return self._labels[position]
 
+    def allowed_choices(self, position: int) -> tuple[int, ...]:
+        """Every choice code of ``position`` (a full space restricts nothing)."""
+        return tuple(range(self._sizes[position]))
+
+    def contains(self, arch: Sequence[int]) -> bool:
+        """Whether ``arch`` has one in-range int choice per position."""
+        if len(arch) != len(self._sizes):
+            return False
+        for choice, n in zip(arch, self._sizes):
+            value: object = choice
+            if (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+                    or not 0 <= value < n):
+                return False
+        return True
+
     def sample(self, rng: np.random.Generator) -> Arch:
         return tuple(int(rng.integers(size)) for size in self._sizes)
 

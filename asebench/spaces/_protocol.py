@@ -27,6 +27,14 @@ class Space(Protocol):
         """Labels of the choices at ``position`` (their indices are the arch values)."""
         ...
 
+    def allowed_choices(self, position: int) -> tuple[int, ...]:
+        """Choice codes an arch may hold at ``position`` (all of them in a full space)."""
+        ...
+
+    def contains(self, arch: Sequence[int]) -> bool:
+        """Whether ``arch`` is an arch of this space (never raises)."""
+        ...
+
     def sample(self, rng: np.random.Generator) -> Arch:
         """A uniformly random valid arch."""
         ...
