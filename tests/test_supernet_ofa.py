@@ -10,7 +10,9 @@ the same channel order after importance sorting.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,7 +20,7 @@ import torch
 from ofa_reference import ofa, randomise
 
 from asebench.errors import AsebenchError
-from asebench.supernet import SuperNet, analytic_cost
+from asebench.supernet import SuperNet, analytic_cost, read_checkpoint
 from asebench.supernet._ofa import convert_ofa, ofa_key_map, ofa_subnet_settings, ofa_to_state
 
 RES = 64
@@ -160,3 +162,48 @@ def test_w12_converts_and_a_foreign_file_names_its_first_bad_tensor(tmp_path) ->
     with pytest.raises(AsebenchError, match="not a readable torch file"):
         convert_ofa(tmp_path / "junk.pth", tmp_path / "x.pt")
     assert not (tmp_path / "x.pt").exists()
+
+
+def test_cli_convert_then_score_train_and_live_search(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from asebench.cli import cli
+    from asebench.supernet import make_toy_image_folder
+
+    ref = ofa().OFAMobileNetV3(n_classes=4, width_mult=1.0, ks_list=[3, 5, 7],
+                               expand_ratio_list=[3, 4, 6], depth_list=[2, 3, 4])
+    randomise(ref, 2)
+    src, out = tmp_path / "ofa_w10.pth", tmp_path / "net.pt"
+    torch.save({"state_dict": ref.state_dict()}, src)
+    data = make_toy_image_folder(tmp_path / "toy", num_classes=4, per_class=6, size=36)
+    run = CliRunner().invoke
+    result = run(cli, ["supernet", "convert", str(src), str(out), "--data", str(data),
+                       "--holdout", "8", "--resolution", "64"])
+    assert result.exit_code == 0, result.output
+    assert "w1.0, 4 classes, 8 held-out" in result.output
+
+    result = run(cli, ["supernet", "score", "--supernet", str(out), "--data", str(data),
+                       "--arch", "smallest", "--calibration", "8", "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    score = json.loads(result.output.strip().splitlines()[-1])
+    assert 0 <= score["top1"] <= 100 and score["madds_m"] > 0
+
+    trained = tmp_path / "trained.pt"
+    result = run(cli, ["supernet", "train", "--supernet", str(out), "--data", str(data),
+                       "--out", str(trained), "--phases", "expand=1:1", "--holdout", "8",
+                       "--batch-size", "8", "--steps-per-epoch", "1", "--workers", "0",
+                       "--kd", "0", "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    assert read_checkpoint(trained).config == read_checkpoint(out).config
+
+    result = run(cli, ["run", "--backend", "live", "--supernet", str(out), "--data", str(data),
+                       "--madds", "600", "--budget", "2", "--seeds", "1", "--workers", "1",
+                       "--methods", "ase", "--set", "ase.K=2", "--set", "ase.max_iterations=2",
+                       "--backend-opt", "calibration=8",
+                       "--out", str(tmp_path / "study"), "--no-progress"])
+    assert result.exit_code == 0, result.output
+
+    (tmp_path / "junk.pth").write_bytes(b"not a torch file")
+    result = run(cli, ["supernet", "convert", str(tmp_path / "junk.pth"), str(tmp_path / "y")])
+    assert result.exit_code == 2 and "asebench: error:" in result.output
+    assert not (tmp_path / "y").exists()

@@ -62,10 +62,13 @@ def supernet() -> None:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--resume/--restart", default=True, show_default=True,
               help="Continue from --out if it exists.")
+@click.option("--supernet", "init", type=click.Path(), default=None,
+              help="Start from this supernet checkpoint (e.g. converted from OFA); its layout "
+                   "and classes replace --preset and --classes.")
 def train(data: str, out: str, preset: str, classes: int, holdout: int, phases: str,
           resolution: int | None, batch_size: int, lr: float, kd_ratio: float, workers: int,
           preload: bool, device: str, steps_per_epoch: int | None, seed: int,
-          resume: bool) -> None:
+          resume: bool, init: str | None) -> None:
     """Train with progressive shrinking; runs under torchrun for several GPUs."""
     from asebench.supernet import TrainConfig, train_supernet
 
@@ -73,7 +76,7 @@ def train(data: str, out: str, preset: str, classes: int, holdout: int, phases: 
                          phases=_phases(phases), resolution=resolution, batch_size=batch_size,
                          lr=lr, kd_ratio=kd_ratio, workers=workers, preload=preload,
                          device=device, steps_per_epoch=steps_per_epoch, seed=seed)
-    result = train_supernet(data, out, config, resume=resume)
+    result = train_supernet(data, out, config, resume=resume, init=init)
     if result.history and os.environ.get("RANK", "0") == "0":
         last = result.history[-1]
         click.echo(f"{result.path}: epoch {last['epoch']} ({last['phase']}) loss "
@@ -143,3 +146,72 @@ def predictor(ckpt: str, data: str, out: str, samples: int, device: str, seed: i
     model.fit(archs, accs, seed=seed)
     model.save(out)
     click.echo(f"{out}: {samples} sub-networks, held-out RMSE {error:.3f} points")
+
+
+@supernet.command()
+@click.argument("source", type=click.Path())
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.option("--data", type=click.Path(), default=None,
+              help="ImageNet-style folder: records its classes (sorted) and a held-out split, "
+                   "which `score` and `run --backend live` need.")
+@click.option("--holdout", type=int, default=10000, show_default=True,
+              help="Training images kept out to score sub-networks (with --data).")
+@click.option("--resolution", type=int, default=224, show_default=True,
+              help="Default input resolution of the converted supernet.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Held-out split seed.")
+def convert(source: str, out: str, data: str | None, holdout: int, resolution: int,
+            seed: int) -> None:
+    """Convert OFA's OFAMobileNetV3 checkpoint (w1.0 / w1.2) into a supernet checkpoint."""
+    from asebench.supernet import convert_ofa, scan_image_folder, split_holdout
+
+    classes: tuple[str, ...] = ()
+    held: tuple[str, ...] = ()
+    root = ""
+    if data is not None:
+        folder = scan_image_folder(data)
+        _, hold = split_holdout(folder, holdout, seed)
+        classes, held, root = folder.classes, hold.files, folder.root
+    ckpt = convert_ofa(source, out, classes, held, root, resolution=resolution)
+    click.echo(f"{out}: OFA MobileNetV3 w{ckpt.config.width_mult}, "
+               f"{ckpt.config.num_classes} classes, {len(held)} held-out images")
+
+
+@supernet.command()
+@click.option("--supernet", "ckpt", required=True, type=click.Path(), help="Checkpoint file.")
+@click.option("--arch", required=True, help="The found arch (string, e.g. from `asebench run`).")
+@click.option("--data", required=True, type=click.Path(),
+              help="Image folder (DIR/train/<class>/*, evaluated on DIR/val/<class>/*).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="Fine-tuning checkpoint.")
+@click.option("--epochs", type=int, default=75, show_default=True)
+@click.option("--lr", type=float, default=0.012, show_default=True)
+@click.option("--final-lr", type=float, default=0.001, show_default=True)
+@click.option("--batch-size", type=int, default=256, show_default=True)
+@click.option("--label-smoothing", type=float, default=0.1, show_default=True)
+@click.option("--autoaugment/--no-autoaugment", default=True, show_default=True)
+@click.option("--resolution", type=int, default=None, help="Input size (the arch's).")
+@click.option("--workers", type=int, default=4, show_default=True)
+@click.option("--device", default="auto", show_default=True)
+@click.option("--steps-per-epoch", type=int, default=None, help="Cap (smoke runs).")
+@click.option("--eval-images", type=int, default=None, help="Evaluate on the first N only.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--resume/--restart", default=True, show_default=True,
+              help="Continue from --out if it exists.")
+def finetune(ckpt: str, arch: str, data: str, out: str, epochs: int, lr: float, final_lr: float,
+             batch_size: int, label_smoothing: float, autoaugment: bool,
+             resolution: int | None, workers: int, device: str, steps_per_epoch: int | None,
+             eval_images: int | None, seed: int, resume: bool) -> None:
+    """Fine-tune a found sub-network from the supernet's weights (SGD, cosine, AutoAugment);
+    runs under torchrun for several GPUs. Prints top-1 / top-5 as JSON."""
+    from asebench.supernet import FinetuneConfig
+    from asebench.supernet import finetune as run_finetune
+
+    config = FinetuneConfig(epochs=epochs, lr=lr, final_lr=final_lr, batch_size=batch_size,
+                            label_smoothing=label_smoothing, autoaugment=autoaugment,
+                            resolution=resolution, workers=workers, device=device,
+                            steps_per_epoch=steps_per_epoch, eval_images=eval_images,
+                            seed=seed)
+    result = run_finetune(ckpt, arch, data, out, config, resume=resume)
+    if os.environ.get("RANK", "0") == "0":
+        click.echo(json.dumps({"out": result.path, "arch": result.arch, "epoch": result.epoch,
+                               "top1": result.top1, "top5": result.top5}))

@@ -16,6 +16,8 @@ from asebench.supernet._data import (
     scan_image_folder,
     split_holdout,
 )
+from asebench.supernet._finetune import FinetuneConfig, FinetuneResult, finetune
+from asebench.supernet._ofa import convert_ofa, ofa_to_state
 from asebench.supernet._predictor import AccuracyPredictor, encode_arch
 from asebench.supernet._score import Score, Scorer, accuracy, recalibrate_bn
 from asebench.supernet._static import MobileNet
@@ -35,6 +37,8 @@ __all__ = [
     "AccuracyPredictor",
     "Checkpoint",
     "Cost",
+    "FinetuneConfig",
+    "FinetuneResult",
     "ImageFolder",
     "MobileNet",
     "PHASE_NAMES",
@@ -49,9 +53,11 @@ __all__ = [
     "accuracy",
     "analytic_cost",
     "augment",
+    "convert_ofa",
     "count_cost",
     "default_phases",
     "encode_arch",
+    "finetune",
     "get_config",
     "load_images",
     "load_supernet",
@@ -59,6 +65,7 @@ __all__ = [
     "make_loader",
     "make_toy_image_folder",
     "normalize",
+    "ofa_to_state",
     "read_checkpoint",
     "recalibrate_bn",
     "sample_subnet",

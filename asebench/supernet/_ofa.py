@@ -135,7 +135,7 @@ def convert_ofa(source: str | os.PathLike[str], out: str | os.PathLike[str],
                 classes: Sequence[str] = (), holdout: Sequence[str] = (),
                 data_root: str = "", kernels: Sequence[int] = (3, 5, 7),
                 expands: Sequence[int] = (3, 4, 6),
-                depths: Sequence[int] = (2, 3, 4)) -> Checkpoint:
+                depths: Sequence[int] = (2, 3, 4), resolution: int = 224) -> Checkpoint:
     """Convert an OFA checkpoint file into an asebench supernet checkpoint at ``out``.
 
     Args:
@@ -146,6 +146,7 @@ def convert_ofa(source: str | os.PathLike[str], out: str | os.PathLike[str],
         holdout: held-out training images for scoring (relative to the class root).
         data_root: informative.
         kernels, expands, depths: see :func:`ofa_to_state`.
+        resolution: the default input resolution stored in the layout (OFA: 224).
 
     Returns:
         The checkpoint written.
@@ -160,11 +161,14 @@ def convert_ofa(source: str | os.PathLike[str], out: str | os.PathLike[str],
                             f"({type(exc).__name__}: {' '.join(str(exc).split())[:120]})"
                             ) from None
     config, weights = ofa_to_state(state, kernels, expands, depths)
+    config = replace(config, resolution=resolution)
     if classes and len(classes) != config.num_classes:
         raise AsebenchError(f"{len(classes)} classes given but the OFA classifier has "
                             f"{config.num_classes} outputs")
     ckpt = Checkpoint(config, tuple(classes), tuple(holdout), data_root, 0,
-                      {"source": "ofa", "file": path.name}, (), {"model": weights})
+                      {"source": "ofa", "file": path.name}, (),
+                      # OFA's released supernets finished progressive shrinking: sorted
+                      {"model": weights, "sorted": True})
     save_checkpoint(out, ckpt)
     return ckpt
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -69,8 +69,8 @@ def _device(name: str, local_rank: int) -> torch.device:
 def train_supernet(data: str | os.PathLike[str], out: str | os.PathLike[str],
                    config: TrainConfig | None = None, resume: bool = True,
                    until_epoch: int | None = None,
-                   progress: Callable[[Mapping[str, Any]], None] | None | bool = True
-                   ) -> TrainResult:
+                   progress: Callable[[Mapping[str, Any]], None] | None | bool = True,
+                   init: str | os.PathLike[str] | None = None) -> TrainResult:
     """Train (or resume training) a supernet on an image folder; checkpoint after every epoch.
 
     Args:
@@ -81,6 +81,8 @@ def train_supernet(data: str | os.PathLike[str], out: str | os.PathLike[str],
         until_epoch: stop after this global epoch (default: the end of the schedule).
         progress: True for progress on stderr (an updating line on a terminal, a line per
             epoch in a log), a callable for custom reports.
+        init: start from this supernet checkpoint's weights (trained, or converted from OFA
+            by ``asebench supernet convert``); its layout and classes replace the preset's.
     """
     config = config if config is not None else TrainConfig()
     if config.total_epochs < 1:
@@ -93,19 +95,36 @@ def train_supernet(data: str | os.PathLike[str], out: str | os.PathLike[str],
     state: Mapping[str, Any] | None = None
     history: tuple[Mapping[str, Any], ...] = ()
     out = Path(out)
-    folder = scan_image_folder(data, config.num_classes, config.seed)
+    base = read_checkpoint(init) if init is not None else None
+    if base is None:
+        folder = scan_image_folder(data, config.num_classes, config.seed)
+    else:
+        folder = scan_image_folder(data, classes=base.classes or None)
+        if len(folder.classes) != base.config.num_classes:
+            raise AsebenchError(f"data folder {str(data)!r} has {len(folder.classes)} classes, "
+                                f"the supernet {str(init)!r} {base.config.num_classes}")
+
+    def layout(num_classes: int) -> SupernetConfig:
+        if base is None:
+            return config.net_config(num_classes)
+        if config.resolution is not None:
+            return replace(base.config, resolution=config.resolution)
+        return base.config
+
     if resume and out.exists():
         ckpt = read_checkpoint(out)
         folder = scan_image_folder(data, classes=ckpt.classes)
         start, state, history = ckpt.epoch, ckpt.state, ckpt.history
-        net_config = config.net_config(len(folder.classes))
+        net_config = layout(len(folder.classes))
         if ckpt.config != net_config:
             raise AsebenchError(f"cannot resume {str(out)!r}: its supernet layout differs")
         train, hold = split_holdout(folder, config.holdout, config.seed)
         if tuple(hold.files) != tuple(ckpt.holdout):
             raise AsebenchError(f"cannot resume {str(out)!r}: its held-out split differs")
     else:
-        net_config = config.net_config(len(folder.classes))
+        net_config = layout(len(folder.classes))
+        if base is not None:
+            state = {"model": base.state["model"], "sorted": bool(base.state.get("sorted"))}
         train, hold = split_holdout(folder, config.holdout, config.seed)
     end = config.total_epochs if until_epoch is None else min(until_epoch, config.total_epochs)
     report: Report
