@@ -67,8 +67,9 @@ def make_figures(out_dir: str | os.PathLike[str] = "reports", seeds: int = 500,
     """Run the studies the figures need (cached and resumable), then write the report.
 
     Writes into ``out_dir``: ``fig6_distance``, ``fig7_subspace_update``,
-    ``fig8_reward_graph``, ``fig9_k_m``, ``policy``, ``anytime`` (each ``.png``, ``.pdf`` and CSV of the
-    plotted numbers), ``table1.md`` and ``README.md`` (captions, verdicts, commands).
+    ``fig8_reward_graph``, ``fig9_k_m``, ``policy``, ``anytime`` (each ``.png``, ``.pdf`` and
+    CSV of the plotted numbers), ``table1.md`` and ``README.md`` (captions, verdicts,
+    commands).
 
     Args:
         out_dir: the report folder.
@@ -101,6 +102,7 @@ def make_figures(out_dir: str | os.PathLike[str] = "reports", seeds: int = 500,
     _check_defaults(plan)
     out = Path(out_dir)
     root = Path(study_root)
+    _check_before_writing(plan, out, root)
     say = log or (lambda _: None)
     command = command or _command(out, root, plan, ablation_dataset)
     entries: list[ReportEntry] = []
@@ -272,6 +274,24 @@ def _check_defaults(plan: FigureStudies) -> None:
             raise AsebenchError(f"ase's default {name} is {actual}, the figures assume {value}")
 
 
+def _check_before_writing(plan: FigureStudies, out: Path, root: Path) -> None:
+    """Every study against the real spaces and data, and both folders writable: a bad
+    option fails here, before the report or any study folder is touched."""
+    from asebench.errors import AsebenchError
+    from asebench.study import check_study
+
+    for spec in plan.specs().values():
+        check_study(spec)
+    for flag, folder in (("--out", out), ("--study-root", root)):
+        if folder.exists() and not folder.is_dir():
+            raise AsebenchError(f"{flag} {folder} exists and is not a directory")
+        probe = folder
+        while not probe.exists():
+            probe = probe.parent
+        if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+            raise AsebenchError(f"cannot write {flag} {folder}: {probe} is not writable")
+
+
 def _run_studies(plan: FigureStudies, root: Path, workers: int | None, progress: bool,
                  say: Callable[[str], None]) -> dict[str, Path]:
     from asebench.study import run_study
@@ -280,7 +300,7 @@ def _run_studies(plan: FigureStudies, root: Path, workers: int | None, progress:
     for name, spec in plan.specs().items():
         target = study_directory(root, name, spec)
         tic = time.perf_counter()
-        paths[name] = run_study(spec, target, workers=workers, resume=True,  # type: ignore
+        paths[name] = run_study(spec, target, workers=workers, resume=True,
                                 progress=progress)
         say(f"study {name}: {target} ({time.perf_counter() - tic:.1f} s)")
     return paths
@@ -323,7 +343,7 @@ def _command(out: Path, root: Path, plan: FigureStudies, ablation_dataset: str) 
 
 def _header(plan: FigureStudies, paths: dict[str, Path], root: Path) -> str:
     specs = plan.specs()
-    arms = sum(len(spec.method_specs) * len(spec.datasets)  # type: ignore[attr-defined,misc]
+    arms = sum(len(spec.method_specs) * len(spec.datasets)
                for name, spec in specs.items() if name != "table1")
     studies = ", ".join(f"`{p}`" for p in paths.values())
     budget = (f" and a budget of {plan.budget_s:g} simulated seconds per run"

@@ -21,13 +21,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asebench.errors import AsebenchError
 from asebench.tables import DATASETS
+
+if TYPE_CHECKING:  # the study package is imported lazily: it is heavy
+    from asebench.study import MethodSpec, StudySpec
 
 __all__ = ["FigureStudies", "study_directory"]
 
@@ -38,7 +41,8 @@ DEFAULT_BASE_OPTIONS: Mapping[str, Any] = {}
 """Options of the ASE-NAS every ablation starts from: ``{}``, the paper's hyper-parameters
 (with the published bounded logits), the same ``ase`` that Table I runs."""
 
-POLICY_LABELS = {"ase-unbounded": {"tanh_constant": None}, "ase-uniform": {"policy": "uniform"}}
+POLICY_LABELS: dict[str, dict[str, Any]] = {"ase-unbounded": {"tanh_constant": None},
+                                             "ase-uniform": {"policy": "uniform"}}
 """The arms of the policy study beside the reference: logits without the bound, and a uniform
 policy that never learns (subspaces evoked, updated and graphed as usual)."""
 
@@ -78,12 +82,12 @@ class FigureStudies:
     defaults: dict[str, int] = field(default_factory=lambda: {"K": 4, "M": 4})
 
     def __post_init__(self) -> None:
-        if isinstance(self.seeds, bool) or not isinstance(self.seeds, int) or self.seeds < 1:
+        if not _positive_int(self.seeds):
             raise AsebenchError(f"seeds must be a positive integer, got {self.seeds!r}")
         ablation = self.ablation_seeds
         if ablation is None:
             ablation = min(self.seeds, DEFAULT_ABLATION_SEEDS)
-        if isinstance(ablation, bool) or not isinstance(ablation, int) or ablation < 1:
+        if not _positive_int(ablation):
             raise AsebenchError(f"ablation seeds must be a positive integer, got {ablation!r}")
         if ablation > self.seeds:
             raise AsebenchError(
@@ -106,13 +110,21 @@ class FigureStudies:
             object.__setattr__(self, name, tuple(sorted({int(v) for v in values})))
 
     # -- the three study specs (the study package is imported lazily: it is heavy) ---------
-    def _spec(self, methods: tuple, datasets: tuple[str, ...], seeds: int):  # -> StudySpec
+    def _spec(self, methods: Sequence[MethodSpec | str], datasets: tuple[str, ...],
+              seeds: int) -> StudySpec:
         from asebench.study import StudySpec
 
-        return StudySpec(methods=methods, datasets=datasets, seeds=seeds, protocol=self.protocol,
+        return StudySpec(methods=tuple(methods), datasets=datasets, seeds=seeds,
+                         protocol=self.protocol,
                          budget_s=self.budget_s, master_seed=self.master_seed, data=self.data)
 
-    def table1_spec(self):
+    @property
+    def arm_seeds(self) -> int:
+        """Runs per ablation arm (``ablation_seeds`` once resolved)."""
+        assert self.ablation_seeds is not None  # resolved in __post_init__
+        return self.ablation_seeds
+
+    def table1_spec(self) -> StudySpec:
         from asebench.study import DEFAULT_LABELS
 
         return self._spec(DEFAULT_LABELS, self.datasets, self.seeds)
@@ -129,7 +141,7 @@ class FigureStudies:
     def _base(self, **changes: Any) -> dict[str, Any]:
         return {**self.base_options, **changes}
 
-    def subspace_spec(self):
+    def subspace_spec(self) -> StudySpec:
         from asebench.study import MethodSpec
 
         methods = [MethodSpec("ase", self._base(update=False), "ase-no-update"),
@@ -137,9 +149,9 @@ class FigureStudies:
                               "random-in-subspace")]
         if self.shared_base_label is None:
             methods.append(MethodSpec("ase", self._base(), REFERENCE))
-        return self._spec(tuple(methods), self.datasets, self.ablation_seeds)  # type: ignore
+        return self._spec(methods, self.datasets, self.arm_seeds)
 
-    def ablation_spec(self):
+    def ablation_spec(self) -> StudySpec:
         from asebench.study import MethodSpec
 
         methods = [MethodSpec("ase", self._base(reward="absolute"), "ase-absolute"),
@@ -151,16 +163,16 @@ class FigureStudies:
         if self.shared_base_label is None:
             methods.append(MethodSpec("ase", self._base(), REFERENCE))
         return self._spec(tuple(methods), (self.ablation_dataset,),
-                          self.ablation_seeds)  # type: ignore[arg-type]
+                          self.arm_seeds)
 
-    def policy_spec(self):
+    def policy_spec(self) -> StudySpec:
         from asebench.study import MethodSpec
 
         methods = [MethodSpec("ase", self._base(**options), label)
                    for label, options in POLICY_LABELS.items()]
         if self.shared_base_label is None:
             methods.append(MethodSpec("ase", self._base(), REFERENCE))
-        return self._spec(tuple(methods), self.datasets, self.ablation_seeds)  # type: ignore
+        return self._spec(methods, self.datasets, self.arm_seeds)
 
     def base_text(self) -> str:
         """How the reference arm is described in captions."""
@@ -169,38 +181,54 @@ class FigureStudies:
         opts = ", ".join(f"{k}={v}" for k, v in sorted(self.base_options.items()))
         return f"ASE-NAS arms use {opts} (the paper's hyper-parameters otherwise)"
 
-    def specs(self) -> dict[str, object]:
+    def specs(self) -> dict[str, StudySpec]:
         """``{directory name: StudySpec}`` in the order they should run."""
         return {"table1": self.table1_spec(), "subspace-update": self.subspace_spec(),
                 "ablations": self.ablation_spec(), "policy": self.policy_spec()}
 
 
-def study_directory(root: Path, name: str, spec: object) -> Path:
+def study_directory(root: Path, name: str, spec: StudySpec) -> Path:
     """Where the study ``spec`` is cached under ``root``.
 
-    ``root/name`` when it already holds exactly this study, or when it is free and ``spec``
-    is what ``asebench run`` would run with its defaults for ``table1`` (so ``make run`` and
-    ``make figures`` share it); otherwise ``root/name-<hash of the resolved config>``, so
-    studies with other settings never collide with it.
+    A cached study is keyed by its resolved configuration AND the code version
+    (:func:`asebench.study.code_version`, a hash of every source file that affects results),
+    so a change to a method, a backend or the study machinery never reuses stale runs.
+    ``root/name`` when it already holds exactly this study run by exactly this code (every
+    session of it, resumed ones included), or when it is free and ``spec`` is what
+    ``asebench run`` would run with its defaults for ``table1`` (so ``make run`` and
+    ``make figures`` share it); otherwise ``root/name-<hash of config and code version>``.
     """
-    from asebench.study import resolve_config
+    from asebench.study import code_version, resolve_config
 
-    config = resolve_config(spec)  # type: ignore[arg-type]
+    config = resolve_config(spec)
+    version = code_version()
     plain = root / name
     meta = plain / "metadata.json"
     if meta.is_file():
-        try:
-            if json.loads(meta.read_text(encoding="utf-8")).get("study") == config:
-                return plain
-        except (OSError, ValueError):
-            pass
+        if _holds(meta, config, version):
+            return plain
     elif not plain.exists() and name == "table1" and _is_cli_default(spec):
         return plain
-    digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:10]
-    return root / f"{name}-{digest}"
+    key = json.dumps({"study": config, "code_version": version}, sort_keys=True)
+    return root / f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
 
 
-def _is_cli_default(spec: object) -> bool:
+def _holds(meta: Path, config: Mapping[str, Any], version: str) -> bool:
+    """Whether ``meta`` is the metadata of ``config`` run (and resumed) only by ``version``."""
+    try:
+        data = json.loads(meta.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    sessions = [data, *data.get("history", [])]
+    return bool(data.get("study") == config
+                and all(s.get("code_version") == version for s in sessions))
+
+
+def _is_cli_default(spec: StudySpec) -> bool:
     from asebench.study import DEFAULT_LABELS, StudySpec
 
-    return spec == StudySpec(methods=DEFAULT_LABELS, data=spec.data)  # type: ignore[attr-defined]
+    return spec == StudySpec(methods=DEFAULT_LABELS, data=spec.data)
+
+
+def _positive_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1

@@ -3,6 +3,7 @@ parquet (see :func:`run_study` and :mod:`asebench.analysis`)."""
 
 from __future__ import annotations
 
+from asebench.study._code_version import code_version
 from asebench.study._executors import EXECUTORS, default_workers
 from asebench.study._plan import Cell, Chunk, plan_cells, plan_chunks
 from asebench.study._runner import resolve_config, run_study
@@ -17,6 +18,7 @@ from asebench.study._spec import (
     parse_value,
 )
 from asebench.study._store import StudyStore, atomic_write_text
+from asebench.study._validate import check_study
 
 __all__ = [
     "DEFAULT_LABELS",
@@ -28,6 +30,8 @@ __all__ = [
     "StudySpec",
     "StudyStore",
     "atomic_write_text",
+    "check_study",
+    "code_version",
     "default_workers",
     "parse_assignments",
     "parse_methods",

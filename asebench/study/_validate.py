@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from asebench.backends import Backend
+from asebench.backends import Backend, get_protocol
 from asebench.errors import BudgetExhausted
 from asebench.records import Arch, Budget, Evaluation
 from asebench.study._execute import RunContext, make_backend, make_searcher
@@ -51,14 +51,18 @@ def run_context(spec: StudySpec, budget_s: float) -> RunContext:
                       spec.constraints)
 
 
-def check_study(spec: StudySpec, budget_s: float) -> None:
+def check_study(spec: StudySpec, budget_s: float | None = None) -> None:
     """Raise the one-line :class:`asebench.errors.AsebenchError` that a run of ``spec`` would
     raise on its own space or data, without writing or evaluating anything.
 
     Args:
         spec: the study.
-        budget_s: its resolved budget per run (simulated seconds).
+        budget_s: its budget per run in simulated seconds (default: the spec's, else its
+            protocol's).
     """
+    if budget_s is None:
+        budget_s = spec.budget_s if spec.budget_s is not None else get_protocol(
+            spec.protocol, **spec.protocol_options).budget_s
     context = run_context(spec, budget_s)
     budget = Budget(seconds=budget_s, queries=1)
     for dataset in spec.datasets:
