@@ -203,6 +203,11 @@ def test_cli_convert_then_score_train_and_live_search(tmp_path: Path) -> None:
                        "--out", str(tmp_path / "study"), "--no-progress"])
     assert result.exit_code == 0, result.output
 
+    bare = tmp_path / "bare.pt"
+    assert run(cli, ["supernet", "convert", str(src), str(bare)]).exit_code == 0
+    result = run(cli, ["supernet", "score", "--supernet", str(bare), "--data", str(data)])
+    assert result.exit_code == 2 and "convert it with --data" in result.output
+
     (tmp_path / "junk.pth").write_bytes(b"not a torch file")
     result = run(cli, ["supernet", "convert", str(tmp_path / "junk.pth"), str(tmp_path / "y")])
     assert result.exit_code == 2 and "asebench: error:" in result.output

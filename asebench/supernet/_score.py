@@ -129,6 +129,9 @@ class Scorer:
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
         net, ckpt = load_supernet(supernet, device)
+        if not ckpt.holdout:
+            raise AsebenchError(f"supernet {str(supernet)!r} has no held-out images to score "
+                                f"on (convert it with --data)")
         folder = scan_image_folder(data, classes=ckpt.classes)
         index = {f: i for i, f in enumerate(folder.files)}
         missing = [f for f in ckpt.holdout if f not in index]
