@@ -56,8 +56,9 @@ def import_(path: Path, out: Path | None, workers: int | None, quiet: bool) -> N
     the exact 12-epoch validation accuracy (valid_acc_12) and simulate_train_eval cost
     (cost_12ep_s) the `paper` protocol uses, per seed. Nothing is written if the import fails.
     """
-    from asebench.tables.importers import import_official
+    from asebench.tables.importers import detect_source, import_official
 
+    detect_source(path)  # a missing or unrecognised source fails before anything is said
     progress = None if quiet else _Progress(path.name)
     if not quiet and path.is_file():
         click.echo(f"loading {path.name}: a single pickle is read whole before the first "

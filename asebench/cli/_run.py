@@ -186,5 +186,5 @@ def _check_writable_file(path: str) -> None:
     probe = folder
     while not probe.exists():
         probe = probe.parent
-    if not os.access(probe, os.W_OK):
-        raise AsebenchError(f"cannot write --table-out {path}: {probe} is not writable")
+    if not probe.is_dir() or not os.access(probe, os.W_OK):
+        raise AsebenchError(f"cannot write --table-out {path}: {probe} is not a writable folder")
