@@ -16,7 +16,7 @@ import functools
 import hashlib
 from pathlib import Path
 
-__all__ = ["code_version", "RESULT_NEUTRAL"]
+__all__ = ["code_version", "source_hash", "RESULT_NEUTRAL"]
 
 RESULT_NEUTRAL = ("cli", "figures", "analysis", "testing")
 """Subpackages of asebench left out of :func:`code_version`."""
@@ -24,8 +24,13 @@ RESULT_NEUTRAL = ("cli", "figures", "analysis", "testing")
 
 @functools.cache
 def code_version() -> str:
-    """16 hex digits of the sha256 of the package's result-affecting source files."""
-    root = Path(__file__).resolve().parents[1]
+    """16 hex digits of the sha256 of this package's result-affecting source files."""
+    return source_hash(Path(__file__).resolve().parents[1])
+
+
+def source_hash(root: Path) -> str:
+    """16 hex digits of the sha256 of the ``.py`` files under the package folder ``root``,
+    those under :data:`RESULT_NEUTRAL` subfolders left out."""
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
         relative = path.relative_to(root)
