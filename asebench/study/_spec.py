@@ -147,9 +147,16 @@ def parse_methods(text: str | Sequence[str] | None,
     return tuple(specs)
 
 
+def _is_int(value: object, minimum: int) -> bool:
+    """An ``int`` (not a bool) of at least ``minimum`` (the spec is checked at run time)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
 def _split_top_level(text: str) -> list[str]:
     """Split on commas outside brackets (``"ase[K=6,M=3],random"`` -> 2 items)."""
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for char in text:
         if char in "[(":
             depth += 1
@@ -208,8 +215,9 @@ class StudySpec:
         specs = [m for m in self.methods if isinstance(m, MethodSpec)]
         if names and specs:
             raise AsebenchError("give methods either all as names or all as MethodSpec")
-        if isinstance(self.methods, str):
-            resolved = parse_methods(self.methods, self.options)
+        given: object = self.methods  # a comma-separated string is accepted too
+        if isinstance(given, str):
+            resolved = parse_methods(given, self.options)
         elif names:
             resolved = parse_methods(names, self.options)
         else:
@@ -218,21 +226,21 @@ class StudySpec:
             if len(set(labels)) != len(labels):
                 raise AsebenchError(f"method labels must be unique: {', '.join(labels)}")
         object.__setattr__(self, "methods", resolved)
-        datasets = tuple(self.datasets) if not isinstance(self.datasets, str) else (
-            tuple(d.strip() for d in self.datasets.split(",") if d.strip()))
+        raw: object = self.datasets  # a comma-separated string is accepted too
+        datasets = tuple(d.strip() for d in raw.split(",") if d.strip()) if isinstance(
+            raw, str) else tuple(self.datasets)
         if not datasets:
             raise AsebenchError("no datasets given")
         if len(set(datasets)) != len(datasets):
             raise AsebenchError(f"dataset given twice in {', '.join(datasets)}")
         object.__setattr__(self, "datasets", datasets)
-        if isinstance(self.seeds, bool) or not isinstance(self.seeds, int) or self.seeds < 1:
+        if not _is_int(self.seeds, 1):
             raise AsebenchError(f"seeds must be a positive integer, got {self.seeds!r}")
         if self.budget_s is not None and not float(self.budget_s) > 0:
             raise AsebenchError(f"budget must be > 0 seconds, got {self.budget_s}")
-        if isinstance(self.master_seed, bool) or not isinstance(self.master_seed, int) \
-                or self.master_seed < 0:
+        if not _is_int(self.master_seed, 0):
             raise AsebenchError(f"master seed must be an integer >= 0, got {self.master_seed!r}")
-        if not isinstance(self.chunk_size, int) or self.chunk_size < 1:
+        if not _is_int(self.chunk_size, 1):
             raise AsebenchError(f"chunk size must be a positive integer, got {self.chunk_size!r}")
         for name in ("options", "protocol_options", "backend_options"):
             object.__setattr__(self, name, dict(getattr(self, name)))
