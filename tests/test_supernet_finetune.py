@@ -18,6 +18,8 @@ from asebench.supernet._finetune import read_finetuned
 
 ARCH = "-".join(["k5e4", "k3e6", "skip", "k7e3"] * 5)
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 
 def _config(**changes: object) -> FinetuneConfig:
     values: dict[str, object] = dict(epochs=2, batch_size=8, workers=0, device="cpu",
