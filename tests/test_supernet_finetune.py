@@ -102,3 +102,14 @@ def test_autoaugment_changes_a_real_photo_batch_and_keeps_shape_and_range() -> N
 
     full = FinetuneAugment(64)(_photo().repeat(4, 1, 1, 1), seed=0)
     assert full.shape == (4, 3, 64, 64) and torch.isfinite(full).all()
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_finetune_on_cuda_with_bf16_and_channels_last(trained_supernet: tuple[Path, Path],
+                                                       tmp_path: Path) -> None:
+    ckpt, data = trained_supernet
+    result = finetune(ckpt, ARCH, data, tmp_path / "gpu.pt", _config(device="cuda"),
+                      progress=False)
+    assert all(np.isfinite(h["loss"]) and h["images_per_s"] > 0 for h in result.history)
+    assert result.top1 is not None and 0 <= result.top1 <= 100
