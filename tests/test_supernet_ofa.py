@@ -138,6 +138,14 @@ def test_w12_converts_and_a_foreign_file_names_its_first_bad_tensor(tmp_path) ->
     assert torch.equal(ckpt.state["model"]["units.4.3.dw_weight"],
                        state["blocks.20.conv.depth_conv.conv.conv.weight"])
 
+    # older released files: ``mobile_inverted_conv`` and un-nested dynamic BatchNorm / conv
+    old = {(k.replace(".conv.", ".mobile_inverted_conv.", 1) if k.startswith("blocks.") else k)
+           .replace(".bn.bn.", ".bn.").replace(".conv.conv.weight", ".conv.weight"): v
+           for k, v in state.items()}
+    assert len(old) == len(state) and "blocks.1.mobile_inverted_conv.depth_conv.conv.weight" in old
+    _, renamed = ofa_to_state({"state_dict": old})
+    assert all(torch.equal(renamed[k], v) for k, v in ckpt.state["model"].items())
+
     missing = dict(state)
     del missing["blocks.7.conv.depth_conv.se.fc.reduce.bias"]
     with pytest.raises(AsebenchError, match=r"lacks tensor 'blocks.7.conv.depth_conv.se.fc"):
