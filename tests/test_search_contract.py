@@ -34,4 +34,5 @@ def test_contract_on_nb201_table(name: str) -> None:
 
 def test_registry_names() -> None:
     assert set(methods.names()) == {
-        "ase", "random", "reinforce", "evolution", "local", "random-in-subspace"}
+        "ase", "random", "reinforce", "evolution", "local", "random-in-subspace", "nse",
+        "autospace"}

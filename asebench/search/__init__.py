@@ -5,14 +5,18 @@
 >>> trace = searcher.run(backend, Budget(seconds=25_000), np.random.default_rng(0))
 
 Methods: ``ase`` (ASE-NAS; ASE-NAS+ with ``initial_centers``; ablations as options),
-``random``, ``reinforce``, ``evolution``, ``local``, ``random-in-subspace``.
+``random``, ``reinforce``, ``evolution``, ``local``, ``random-in-subspace``; the
+search-space-evolution methods ``nse`` (search-then-refill) and ``autospace`` (evolve the
+space, then search in it), which run any of the others inside sub-spaces.
 """
 
 from __future__ import annotations
 
 from asebench._registry import Registry
 from asebench.search._ase import ASESearch
+from asebench.search._autospace import AutoSpace
 from asebench.search._baselines import LocalSearch, RegularizedEvolution, Reinforce
+from asebench.search._nse import NSE
 from asebench.search._options import options_factory
 from asebench.search._protocol import BatchSearcher, Searcher
 from asebench.search._random import RandomSearch
@@ -20,8 +24,10 @@ from asebench.search._subspace_random import RandomInSubspace
 
 __all__ = [
     "ASESearch",
+    "AutoSpace",
     "BatchSearcher",
     "LocalSearch",
+    "NSE",
     "RandomInSubspace",
     "RandomSearch",
     "RegularizedEvolution",
@@ -33,7 +39,7 @@ __all__ = [
 
 methods: Registry[Searcher] = Registry("method")
 for _cls in (ASESearch, RandomSearch, Reinforce, RegularizedEvolution, LocalSearch,
-             RandomInSubspace):
+             RandomInSubspace, NSE, AutoSpace):
     methods.add(_cls.name, options_factory(_cls))
 
 

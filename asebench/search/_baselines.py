@@ -20,7 +20,7 @@ import numpy as np
 from asebench.backends import Backend, BudgetedEvaluator
 from asebench.errors import BudgetExhausted
 from asebench.records import Arch, Budget, Trace
-from asebench.search._options import check_float, check_int
+from asebench.search._options import check_float, check_int, known_pairs
 from asebench.search._within import (
     MUTATION_TRIES,
     allowed_table,
@@ -148,23 +148,33 @@ class RegularizedEvolution(_OneByOne):
     """Regularised (aging) evolution: tournament of ``sample`` from the last ``population``
     queries, the winner's one-edit mutation is queried and the oldest member dies.
 
+    Args:
+        population: number of members (the last queries).
+        sample: tournament size.
+        initial: inherited ``(arch, reward)`` pairs, best first (e.g. from an earlier round
+            of a space-evolution method): the first ``population`` of them are the first
+            members, without being queried again; random archs fill the rest.
+
     Trace.info: ``iterations``.
     """
 
     name: ClassVar[str] = "evolution"
     population: int = 10
     sample: int = 3
+    initial: tuple[tuple[Arch, float], ...] = ()
 
     def __post_init__(self) -> None:
         check_int(self.name, "population", self.population, 1)
         check_int(self.name, "sample", self.sample, 1, self.population)
+        object.__setattr__(self, "initial", known_pairs(self.name, self.initial))
 
     def run(self, backend: Backend, budget: Budget, rng: np.random.Generator) -> Trace:
         space = backend.space
         allowed = allowed_table(space)
         positions, inside = mutable_positions(space, allowed), feasibility(space)
         evaluator = BudgetedEvaluator(backend, budget, rng)
-        members: deque[tuple[Arch, float]] = deque()
+        members: deque[tuple[Arch, float]] = deque(
+            (space.validate(a), r) for a, r in self.initial[:self.population])
         try:
             while len(members) < self.population:
                 arch = space.sample(rng)
@@ -191,16 +201,25 @@ class LocalSearch(_OneByOne):
     A small (sub-)space can be exhausted before the budget: the run then ends after
     ``_IDLE_RESTARTS`` restarts in a row that queried nothing new.
 
+    Args:
+        initial: inherited ``(arch, reward)`` pairs, best first: remembered as already
+            queried (not charged), and the first climb starts from the first of them.
+
     Trace.info: ``iterations`` (queries), ``restarts``.
     """
 
     name: ClassVar[str] = "local"
+    initial: tuple[tuple[Arch, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "initial", known_pairs(self.name, self.initial))
 
     def run(self, backend: Backend, budget: Budget, rng: np.random.Generator) -> Trace:
         space = backend.space
         allowed, inside = allowed_table(space), feasibility(space)
         evaluator = BudgetedEvaluator(backend, budget, rng)
-        seen: dict[Arch, float] = {}
+        seen: dict[Arch, float] = {space.validate(a): r for a, r in self.initial}
+        start = [space.validate(a) for a, _ in self.initial[:1]]
 
         def query(arch: Arch) -> float:
             if arch not in seen:
@@ -211,7 +230,7 @@ class LocalSearch(_OneByOne):
         try:
             while idle < _IDLE_RESTARTS:
                 before = evaluator.num_queries
-                current = space.sample(rng)
+                current = start.pop() if start else space.sample(rng)
                 reward = query(current)
                 while True:
                     neighbours = [current[:p] + (c,) + current[p + 1:]

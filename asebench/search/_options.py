@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from asebench.errors import AsebenchError
 
-__all__ = ["options_factory", "check_int", "check_float", "check_choice"]
+__all__ = ["options_factory", "check_int", "check_float", "check_choice", "known_pairs"]
 
 T = TypeVar("T")
 
@@ -63,3 +63,14 @@ def check_choice(method: str, name: str, value: object, choices: tuple[object, .
         raise AsebenchError(
             f"{method}: option {name} must be one of {', '.join(map(repr, choices))}, "
             f"got {value!r}")
+
+
+def known_pairs(method: str, value: object) -> tuple[tuple[tuple[int, ...], float], ...]:
+    """``value`` as ``((arch, reward), ...)`` (archs as int tuples), or a one-line error."""
+    try:
+        pairs = tuple((tuple(int(c) for c in arch), float(reward))
+                      for arch, reward in value)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        raise AsebenchError(
+            f"{method}: option initial must be a list of [arch, reward] pairs") from None
+    return pairs
