@@ -125,6 +125,7 @@ def test_percentile_limits_resolve_per_dataset() -> None:
 
 # -- searching under constraints --------------------------------------------------------------
 METHODS = {
+    "ase": {},
     "random": {},
     "reinforce": {},
     "evolution": {},
@@ -162,6 +163,15 @@ def test_every_method_queries_and_answers_only_feasible_archs(
             assert not outside, f"{name} queried infeasible {outside[:3]}"
             assert feasible.contains(trace.answer), name
             assert trace.spent_s <= budget.seconds
+    # ASE-NAS+ from feasible initial centers; the paper's query-then-reject rule pays for
+    # infeasible candidates but its centers, so its answer, stay feasible
+    centers = [backend.space.sample(np.random.default_rng(s)) for s in range(4)]
+    plus = search.get("ase", initial_centers=centers).run(backend, budget,
+                                                           np.random.default_rng(0))
+    assert all(feasible.contains(a) for a in plus.archs) and feasible.contains(plus.answer)
+    paper = search.get("ase", infeasible="query").run(backend, budget, np.random.default_rng(0))
+    assert feasible.contains(paper.answer)
+    assert all(feasible.contains(c) for c in map(tuple, paper.info["final_centers"]))
 
 
 def test_infeasible_arch_is_refused_and_never_charged() -> None:
@@ -190,6 +200,8 @@ def test_store_check_refuses_an_infeasible_answer_or_query() -> None:
         return runs, traces
 
     check(*tables(good, [good, good]))
+    runs, traces = tables(good, [good, bad])  # the paper's rule charges infeasible queries
+    check(runs.append_column("opt_infeasible", pa.array(["query"])), traces)
     with pytest.raises(ConstraintViolation, match="answered an infeasible arch"):
         check(*tables(bad, [good]))
     with pytest.raises(ConstraintViolation, match="infeasible quer"):

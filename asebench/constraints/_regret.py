@@ -90,6 +90,13 @@ def regret_markdown(study: Any) -> str:
         where = f"oracle {entry['arch']} (index {entry['index']})" if entry else "no oracle"
         notes.append(f"- {d}: {where}" + (f"; limits: {resolved}" if resolved else ""))
     feasible = float(table["feasible"].min())
+    runs = study.runs
+    querying = sorted(set(runs.loc[runs["opt_infeasible"] == "query", "label"])
+                      ) if "opt_infeasible" in runs else []
+    charged = ("infeasible archs are never queried or charged" if not querying else
+               "infeasible archs are never queried or charged, except by "
+               f"{', '.join(querying)} (the paper's query-then-reject rule, which pays for "
+               "infeasible candidates)")
     lines += ["", f"- Regret = oracle − mean; {feasible:.0%} of runs answered a feasible arch; "
-              "infeasible archs are never queried or charged."] + notes
+              f"{charged}."] + notes
     return "\n".join(lines) + "\n"

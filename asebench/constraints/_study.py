@@ -81,7 +81,9 @@ def _index_of_strings(table: NB201Table) -> dict[str, int]:
 
 def store_check(sets: dict[str, FeasibleSet]) -> Callable[[pa.Table, pa.Table], None]:
     """A check for :class:`asebench.study.StudyStore` to run on every chunk before writing it:
-    every run's answer and every query in its traces must be feasible on its dataset.
+    every run's answer and every query in its traces must be feasible on its dataset
+    (queries are not checked for runs that chose the paper's query-then-reject rule,
+    ASE-NAS ``infeasible="query"``, which charges infeasible candidates on purpose).
 
     The check is independent of the searchers: answers are read back from their arch
     strings, queries from the traces' NB201 indices, both tested against the mask.
@@ -99,7 +101,7 @@ def store_check(sets: dict[str, FeasibleSet]) -> Callable[[pa.Table, pa.Table], 
                 raise ConstraintViolation(
                     f"{len(bad)} run(s) on {dataset} answered an infeasible arch "
                     f"under {feasible.describe()}, e.g. {bad[0]}")
-        if traces.num_rows == 0:
+        if traces.num_rows == 0 or _queries_infeasible_by_choice(runs):
             return
         if "arch_index" not in traces.column_names:
             raise ConstraintViolation("constrained traces carry no arch_index to check")
@@ -113,6 +115,14 @@ def store_check(sets: dict[str, FeasibleSet]) -> Callable[[pa.Table, pa.Table], 
                     f"{feasible.describe()}")
 
     return check
+
+
+def _queries_infeasible_by_choice(runs: pa.Table) -> bool:
+    """ASE-NAS with ``infeasible="query"`` (the paper's query-then-reject rule) queries and
+    is charged for infeasible candidates by design; only its answer is checked then."""
+    if "opt_infeasible" not in runs.column_names:
+        return False
+    return set(runs.column("opt_infeasible").to_pylist()) == {"query"}
 
 
 def _by_dataset(frame: pa.Table, column: str) -> list[tuple[str, Any]]:
