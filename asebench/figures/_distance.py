@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from asebench.errors import AsebenchError
+from asebench.tables import NB201Table
 
 __all__ = [
     "PAPER_FIG6",
@@ -153,7 +154,7 @@ def pairwise_distance_stats(codes: np.ndarray, values: np.ndarray) -> pd.DataFra
     return pd.DataFrame(rows, columns=STATS_COLUMNS)
 
 
-def distance_accuracy_table(table: object, column: str = "test_acc_200_mean",
+def distance_accuracy_table(table: NB201Table, column: str = "test_acc_200_mean",
                             datasets: Sequence[str] | None = None) -> pd.DataFrame:
     """Fig. 6 statistics of an NB201 table: :func:`pairwise_distance_stats` per dataset.
 
@@ -166,8 +167,8 @@ def distance_accuracy_table(table: object, column: str = "test_acc_200_mean",
         Columns ``dataset``, ``distance``, ``mean_abs_diff``, ``std_abs_diff``, ``pairs``.
     """
     frames = []
-    for dataset in datasets or table.datasets:  # type: ignore[attr-defined]
-        values = table.column(dataset, column)  # type: ignore[attr-defined]
-        stats = pairwise_distance_stats(table.arch_codes, values)  # type: ignore[attr-defined]
+    for dataset in datasets or table.datasets:
+        values = table.column(dataset, column)
+        stats = pairwise_distance_stats(table.arch_codes, values)
         frames.append(stats.assign(dataset=dataset))
     return pd.concat(frames, ignore_index=True)[["dataset", *STATS_COLUMNS]]

@@ -123,7 +123,7 @@ def make_figures(out_dir: str | os.PathLike[str] = "reports", seeds: int = 500,
     table_traces = _read_traces(paths["table1"])
     abl_traces = _read_traces(paths["ablations"])
     shared = plan.shared_base_label
-    ablation_ids = set(range(plan.ablation_seeds))  # type: ignore[arg-type]
+    ablation_ids = set(range(plan.arm_seeds))
     note = plan.base_text()
 
     def paired(frame: pd.DataFrame) -> pd.DataFrame:

@@ -201,10 +201,11 @@ class _Reporter:
 
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
-        self.tabular = isinstance(backend, TabularBackend)
+        self._table_backend = backend if isinstance(backend, TabularBackend) else None
+        self.tabular = self._table_backend is not None
         self._cache: dict[tuple[int, ...], Mapping[str, float]] = {}
-        if self.tabular:
-            b: TabularBackend = backend  # type: ignore[assignment]
+        if self._table_backend is not None:
+            b = self._table_backend
             self.test = b.table.column(b.dataset, b.protocol.report_column).astype(np.float64)
             key = id(b.table)
             if key not in _ARCH_STRINGS:
@@ -219,9 +220,9 @@ class _Reporter:
 
     def trace_columns(self, trace: Trace) -> tuple[np.ndarray, np.ndarray | list[str]]:
         """Per query: test accuracy and (tabular) NB201 index or (other) arch string."""
-        if self.tabular:
-            b: TabularBackend = self.backend  # type: ignore[assignment]
-            indices = b.indices_of(np.asarray(trace.archs, dtype=np.int64).reshape(-1, 6))
+        if self._table_backend is not None:
+            archs = np.asarray(trace.archs, dtype=np.int64).reshape(-1, 6)
+            indices = self._table_backend.indices_of(archs)
             return self.test[indices], indices
         strings = [self.backend.space.to_string(a) for a in trace.archs]
         tests = np.array([self.report(tuple(a))["test_accuracy"] for a in trace.archs],

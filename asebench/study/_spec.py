@@ -251,7 +251,7 @@ class StudySpec:
 
     @property
     def method_specs(self) -> tuple[MethodSpec, ...]:
-        return self.methods  # type: ignore[return-value]
+        return tuple(m for m in self.methods if isinstance(m, MethodSpec))  # all, once resolved
 
     def method(self, label: str) -> MethodSpec:
         for spec in self.method_specs:

@@ -48,12 +48,13 @@ def check_backend(backend: Backend, *, queries: int = 20, seed: int = 0) -> None
     assert "test_accuracy" in report and math.isfinite(float(report["test_accuracy"]))
 
     total = sum(r.cost_s for r in first)
-    budget = Budget(seconds=max(total / 2, 1e-9))
+    seconds = max(total / 2, 1e-9)
+    budget = Budget(seconds=seconds)
     evaluator = BudgetedEvaluator(backend, budget, np.random.default_rng(seed))
     try:
         for arch in archs:
             evaluator.evaluate(arch)
     except BudgetExhausted:
         pass
-    assert evaluator.spent_s <= budget.seconds, "budgeted evaluator overspent"  # type: ignore[operator]
-    assert evaluator.num_queries < len(archs) or total <= budget.seconds  # type: ignore[operator]
+    assert evaluator.spent_s <= seconds, "budgeted evaluator overspent"
+    assert evaluator.num_queries < len(archs) or total <= seconds
