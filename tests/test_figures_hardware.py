@@ -43,6 +43,9 @@ def test_plan_has_one_study_per_metric_and_percentile() -> None:
         ("flops_m<=p50",)]
     with pytest.raises(AsebenchError, match="percentiles"):
         HardwareStudies(percentiles=(0,))
+    assert plan.for_table(TABLE) is plan
+    flops_only = HardwareStudies(device="no-such-device").for_table(TABLE)
+    assert flops_only.metrics == ("flops_m",) and len(flops_only.specs()) == 4
 
 
 def test_hardware_figures_from_tiny_studies(tmp_path: Path, one_thread) -> None:

@@ -53,7 +53,8 @@ class HardwareStudies:
 
     Attributes:
         seeds: runs per method, dataset and limit.
-        device: the HELP device whose latency is limited (``pixel3``: a phone).
+        device: the HELP device whose latency is limited (``pixel3``: a phone); None limits
+            FLOPs only (what :meth:`for_table` picks for a table without HELP latency).
         percentiles: limits as percentiles of each metric over the space.
         methods: method labels (default: the Table I set).
         datasets, master_seed, protocol, budget_s, data: as in the other studies (paired
@@ -61,7 +62,7 @@ class HardwareStudies:
     """
 
     seeds: int = DEFAULT_HARDWARE_SEEDS
-    device: str = "pixel3"
+    device: str | None = "pixel3"
     percentiles: tuple[float, ...] = (10, 25, 50, 75)
     methods: tuple[str, ...] | None = None
     datasets: tuple[str, ...] = DATASETS
@@ -78,8 +79,19 @@ class HardwareStudies:
 
     @property
     def metrics(self) -> tuple[str, ...]:
-        """The limited metrics: the device latency, then FLOPs."""
-        return (f"latency:{self.device}", "flops_m")
+        """The limited metrics: the device latency (when a device is set), then FLOPs."""
+        return ((f"latency:{self.device}",) if self.device else ()) + ("flops_m",)
+
+    def for_table(self, table: NB201Table) -> HardwareStudies:
+        """This plan, without the latency limit when ``table`` has no latency for the device
+        (an imported official table carries no HELP measurements)."""
+        from dataclasses import replace
+
+        from asebench.constraints import metric_names
+
+        if self.device and f"latency:{self.device}" not in metric_names(table):
+            return replace(self, device=None)
+        return self
 
     def expression(self, metric: str, percentile: float) -> str:
         return f"{metric}<=p{percentile:g}"
@@ -331,6 +343,10 @@ def hardware_entries(plan: HardwareStudies, out: Path, root: Path, workers: int 
     from asebench.study import run_study
     from asebench.tables import default_table
 
+    table = default_table(plan.data)
+    if plan.for_table(table) is not plan:
+        say(f"hardware: table {table.meta.name!r} has no {plan.device} latency; FLOPs only")
+        plan = plan.for_table(table)
     studies = []
     for name, spec in plan.specs().items():
         target = study_directory(root, name, spec)
@@ -340,7 +356,6 @@ def hardware_entries(plan: HardwareStudies, out: Path, root: Path, workers: int 
         say(f"study {name}: {target} ({time.perf_counter() - tic:.1f} s)")
     runs = collect_runs(studies)
     summary = hardware_summary(runs)
-    table = default_table(plan.data)
     answers = answers_with_metric(runs, table)
     feasible = int((answers["value"] <= answers["limit"]).sum())
     column = studies[0].config["protocol"]["report_column"]
