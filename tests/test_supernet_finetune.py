@@ -78,6 +78,10 @@ def test_finetune_cli_reports_top1_top5(trained_supernet: tuple[Path, Path],
     assert report["epoch"] == 1 and 0 <= report["top1"] <= report["top5"] <= 100
     bad = CliRunner().invoke(cli, [*args[:6], "k9e9", *args[7:]])
     assert bad.exit_code == 2 and "asebench: error:" in bad.output
+    (tmp_path / "afile").write_text("not a folder")
+    bad = CliRunner().invoke(cli, [*args[:8], "--out", str(tmp_path / "afile" / "ft.pt"),
+                                   *args[10:]])
+    assert bad.exit_code == 2 and "cannot create the folder" in bad.output
 
 
 def _photo() -> torch.Tensor:

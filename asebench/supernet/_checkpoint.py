@@ -45,10 +45,19 @@ class Checkpoint:
     state: Mapping[str, Any] = field(default_factory=dict)
 
 
+def make_parent(path: str | os.PathLike[str]) -> None:
+    """Create the folder ``path`` will be written to (AsebenchError if it cannot be)."""
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise AsebenchError(f"cannot create the folder of {str(path)!r}: "
+                            f"{exc.strerror or exc}") from None
+
+
 def save_checkpoint(path: str | os.PathLike[str], ckpt: Checkpoint) -> None:
     """Write atomically (temp file in the same folder, then ``os.replace``)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_parent(path)
     payload = {
         "format": FORMAT, "version": VERSION, "config": ckpt.config.to_dict(),
         "classes": list(ckpt.classes), "holdout": list(ckpt.holdout),

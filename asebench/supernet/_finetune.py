@@ -30,7 +30,7 @@ from torch.utils.data import DataLoader
 from asebench.errors import AsebenchError
 from asebench.supernet._augment import normalize
 from asebench.supernet._autoaugment import FinetuneAugment
-from asebench.supernet._checkpoint import load_supernet
+from asebench.supernet._checkpoint import load_supernet, make_parent
 from asebench.supernet._data import (
     EpochSampler,
     ImageFiles,
@@ -196,7 +196,6 @@ def read_finetuned(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def _save(path: Path, payload: Mapping[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     torch.save(dict(payload), tmp)
     os.replace(tmp, path)
@@ -257,6 +256,7 @@ def finetune(supernet: str | os.PathLike[str], arch: str | Sequence[int],
     net = supernet_net.extract(arch_tuple)
     del supernet_net
     out = Path(out)
+    make_parent(out)  # before hours of training, not after the first epoch
     start, history, state = 0, [], None
     if resume and out.exists():
         payload = read_finetuned(out)
