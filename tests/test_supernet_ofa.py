@@ -19,8 +19,14 @@ import torch
 from ofa_reference import ofa, randomise
 
 from asebench.errors import AsebenchError
-from asebench.supernet import SuperNet, analytic_cost, read_checkpoint
-from asebench.supernet._ofa import convert_ofa, ofa_key_map, ofa_subnet_settings, ofa_to_state
+from asebench.supernet import SuperNet, analytic_cost, load_supernet, read_checkpoint
+from asebench.supernet._ofa import (
+    convert_ofa,
+    ofa_key_map,
+    ofa_subnet_settings,
+    ofa_to_state,
+    state_to_ofa,
+)
 
 RES = 64
 SUBNETS = 60
@@ -137,6 +143,13 @@ def test_w12_converts_and_a_foreign_file_names_its_first_bad_tensor(tmp_path) ->
     assert ckpt.config.width_mult == 1.2 and ckpt.config.num_classes == 10
     assert torch.equal(ckpt.state["model"]["units.4.3.dw_weight"],
                        state["blocks.20.conv.depth_conv.conv.conv.weight"])
+
+    # round trip: ours -> OFA's names -> a fresh OFA network holds the original tensors
+    loaded, _ = load_supernet(tmp_path / "net.pt")
+    fresh = ofa().OFAMobileNetV3(n_classes=10, width_mult=1.2, ks_list=[3, 5, 7],
+                                 expand_ratio_list=[3, 4, 6], depth_list=[2, 3, 4])
+    fresh.load_state_dict(state_to_ofa(loaded.config, loaded.state_dict()))
+    assert all(torch.equal(fresh.state_dict()[k], v) for k, v in state.items())
 
     # older released files: ``mobile_inverted_conv`` and un-nested dynamic BatchNorm / conv
     old = {(k.replace(".conv.", ".mobile_inverted_conv.", 1) if k.startswith("blocks.") else k)

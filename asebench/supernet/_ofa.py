@@ -23,7 +23,8 @@ from asebench.supernet._checkpoint import Checkpoint, save_checkpoint
 from asebench.supernet._config import SupernetConfig, get_config
 from asebench.supernet._supernet import SuperNet
 
-__all__ = ["ofa_to_state", "convert_ofa", "ofa_key_map", "ofa_subnet_settings", "OFA_WIDTHS"]
+__all__ = ["ofa_to_state", "state_to_ofa", "convert_ofa", "ofa_key_map", "ofa_subnet_settings",
+           "OFA_WIDTHS"]
 
 OFA_WIDTHS = (1.0, 1.2)
 _BN = ("weight", "bias", "running_mean", "running_var", "num_batches_tracked")
@@ -129,6 +130,13 @@ def ofa_to_state(state: Any, kernels: Sequence[int] = (3, 5, 7),
                                 f"expected {tuple(want.shape)}")
         out[ours] = tensor.detach().to(dtype=want.dtype, device="cpu").clone()
     return config, out
+
+
+def state_to_ofa(config: SupernetConfig, state: Mapping[str, torch.Tensor]
+                 ) -> dict[str, torch.Tensor]:
+    """The inverse of :func:`ofa_to_state`: a :class:`SuperNet` state dict under OFA's names
+    (the spelling ``OFAMobileNetV3.load_state_dict`` accepts)."""
+    return {theirs: state[ours] for ours, theirs in ofa_key_map(config).items()}
 
 
 def convert_ofa(source: str | os.PathLike[str], out: str | os.PathLike[str],
