@@ -41,7 +41,8 @@ from asebench.supernet._data import (
 from asebench.supernet._static import to_device
 from asebench.supernet._train import _device, _distributed
 
-__all__ = ["FinetuneConfig", "FinetuneResult", "finetune", "read_finetuned", "FINETUNE_FORMAT"]
+__all__ = ["FinetuneConfig", "FinetuneResult", "finetune", "evaluate", "read_finetuned",
+           "FINETUNE_FORMAT"]
 
 FINETUNE_FORMAT = "asebench-finetune"
 # options a resumed run may change: they do not change what is computed
