@@ -17,6 +17,7 @@ FILES = {
     "fig9_k_m.png", "fig9_k_m.pdf", "fig9_k_m.csv",
     "policy.png", "policy.pdf", "policy_curves.csv", "policy_summary.csv",
     "anytime.png", "anytime.pdf", "anytime.csv",
+    "space_evolution.png", "space_evolution.pdf", "space_evolution.csv",
 }
 ARGS = ["--seeds", "2", "--budget", "3000", "--workers", "1", "--no-progress"]
 

@@ -35,7 +35,8 @@ PAPER_ROW_NAMES: Mapping[str, str] = MappingProxyType({
 DISPLAY_NAMES: Mapping[str, str] = MappingProxyType({
     "ase": "ASE-NAS", "ase+": "ASE-NAS+", "random": "Random search",
     "reinforce": "REINFORCE", "evolution": "Regularised evolution", "local": "Local search",
-    "random-in-subspace": "Random search in evoked subspace"})
+    "random-in-subspace": "Random search in evoked subspace",
+    "nse": "NSE", "autospace": "AutoSpace"})
 
 
 def display_name(label: str) -> str:

@@ -216,6 +216,19 @@ def make_figures(out_dir: str | os.PathLike[str] = "reports", seeds: int = 500,
     entries += hardware_entries(hardware, out, root, workers, progress, say, command)
     # -- end hardware-aware search ---------------------------------------------------------
 
+    # -- search-space evolution (issue 11): NSE, AutoSpace, ASE-NAS; its own cached study --
+    from asebench.figures._space_evolution import (
+        DEFAULT_SPACE_EVOLUTION_SEEDS,
+        SpaceEvolutionStudies,
+        space_evolution_entries,
+    )
+
+    evolution = SpaceEvolutionStudies(seeds=min(seeds, DEFAULT_SPACE_EVOLUTION_SEEDS),
+                                      datasets=plan.datasets, master_seed=master_seed,
+                                      budget_s=budget_s, data=data)
+    entries += space_evolution_entries(evolution, out, root, workers, progress, say, command)
+    # -- end search-space evolution --------------------------------------------------------
+
     from asebench.analysis import study_markdown, table1
 
     references = [label for label in table_study.labels if label.partition("[")[0] == "ase"]

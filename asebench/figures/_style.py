@@ -41,6 +41,8 @@ METHOD_STYLES: dict[str, tuple[str, str]] = {
     "reinforce": ("REINFORCE", "#2ca02c"),
     "evolution": ("Reg. evolution", "#e377c2"),
     "local": ("Local search", "#7f7f7f"),
+    "nse": ("NSE", "#bcbd22"),
+    "autospace": ("AutoSpace", "#8c564b"),
 }
 
 _FALLBACK_COLORS = ("#bcbd22", "#8c564b", "#aec7e8", "#98df8a", "#c49c94")
