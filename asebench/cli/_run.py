@@ -61,14 +61,18 @@ def _live_setup(supernet: str | None, data: str | None, madds: float | None,
     if budget is None:
         raise AsebenchError("--backend live needs --budget SECONDS (real seconds per run)")
     options = {**backend_opts, "supernet": supernet, "data": data}
-    ase = settings.setdefault("ase", {})
+    methods = methods or LIVE_DEFAULT_METHODS
+    # ASE-NAS's live defaults only when the study runs it (else --set would name a stranger)
+    runs_ase = any(item.strip().partition("[")[0].rstrip("+") == "ase"
+                   for item in methods.split(","))
+    ase = settings.setdefault("ase", {}) if runs_ase else {}
     for key, value in LIVE_ASE_DEFAULTS.items():
         ase.setdefault(key, value)
     if madds is not None:
         options["madds"] = madds
         ase.setdefault("constraint", ["madds_m", float(madds)])
     names = datasets or Path(data).resolve().name
-    return methods or LIVE_DEFAULT_METHODS, tuple(_split(names) or ()), options
+    return methods, tuple(_split(names) or ()), options
 
 
 @click.command()
