@@ -2,6 +2,8 @@
 step, batched vs one-by-one, a torch-autograd controller step as the in-run reference, and a
 cProfile summary. Timings on a shared machine are noisy; ratios are taken within one run.
 
+Also: NSE and AutoSpace per run against a regularised-evolution run of the same budget.
+
 Usage: .venv/bin/python benchmarks/search_speed.py [--seeds 8] [--batch 100]
 """
 
@@ -27,8 +29,19 @@ from _timing import median_seconds  # noqa: E402
 
 from asebench.backends import TabularBackend  # noqa: E402
 from asebench.records import Budget  # noqa: E402
-from asebench.search import get  # noqa: E402
+from asebench.search import Searcher, get  # noqa: E402
 from asebench.search._graph import adjacency, reward_feature  # noqa: E402
+
+
+def _per_run(searcher: Searcher, backend: TabularBackend, budget: Budget, seeds: int) -> float:
+    """Median wall seconds of one run over ``seeds`` different seeds (after a warm-up run)."""
+    searcher.run(backend, budget, np.random.default_rng(10_000))
+    samples = []
+    for seed in range(seeds):
+        start = time.perf_counter()
+        searcher.run(backend, budget, np.random.default_rng(seed))
+        samples.append(time.perf_counter() - start)
+    return float(np.median(samples))
 
 
 def main() -> None:
@@ -105,6 +118,14 @@ def main() -> None:
     print(f"  torch-autograd run (stand-in for the published torch code: one autograd step "
           f"per query) {autograd_run * 1e3:.0f} ms/run: one-by-one x{autograd_run / single:.1f},"
           f" batched x{autograd_run / batched:.1f}")
+
+    # search-space evolution (issue 11): one run vs a regularised-evolution run, same budget
+    evo_s = _per_run(get("evolution"), backend, budget, 40)
+    print(f"  regularised evolution   {evo_s * 1e3:8.1f} ms/run  (median over 40 seeds)")
+    for name in ("nse", "autospace"):
+        run_s = _per_run(get(name), backend, budget, 40)
+        print(f"  {name:<23} {run_s * 1e3:8.1f} ms/run  = x{run_s / evo_s:.2f} evolution "
+              "(goal: <= 2x)")
 
     profile = cProfile.Profile()
     profile.enable()

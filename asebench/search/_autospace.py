@@ -223,22 +223,30 @@ class _Evolution:
         for p, free in enumerate(self.free):
             self.free_mask[self.offsets[p] + np.asarray(free, dtype=np.int64)] = True
         self.position_of = np.repeat(np.arange(L), self.sizes)
+        self.position_mask_of_allowed = np.zeros(sum(self.sizes), dtype=bool)
+        for p in range(L):
+            codes = np.asarray(space.allowed_choices(p), dtype=np.int64)
+            self.position_mask_of_allowed[self.offsets[p] + codes] = True
         self.reference = space.sample(rng)
         self.best = -np.inf
-        self.population = np.stack([self._random_mask() for _ in range(options.population)])
+        self.population = self._random_masks(options.population)
 
     # -- sub-spaces as masks ---------------------------------------------------------------
-    def _random_mask(self) -> np.ndarray:
-        mask = np.zeros(len(self.scores.weights) - 1, dtype=bool)
+    def _random_masks(self, count: int) -> np.ndarray:
+        """``count`` random sub-spaces: per position the fixed choices, the reference's and
+        random others up to ``subset``."""
+        ref = np.zeros(len(self.free_mask), dtype=bool)
+        ref[self.offsets + np.asarray(self.reference)] = True
+        masks = np.tile(~self.free_mask | (ref & self.free_mask), (count, 1))
+        masks &= self.position_mask_of_allowed
+        keys = np.where(self.free_mask & ~ref, self.rng.random(masks.shape), -1.0)
         for p, free in enumerate(self.free):
-            mask[self.offsets[p] + np.asarray(self.fixed[p], dtype=np.int64)] = True
-            keep = [self.reference[p]] if self.reference[p] in free else []
-            others = [c for c in free if c not in keep]
-            take = max(0, min(self.options.subset, len(free)) - len(keep))
-            picks = self.rng.permutation(len(others))[:take]
-            for c in keep + [others[int(i)] for i in picks]:
-                mask[self.offsets[p] + c] = True
-        return mask
+            o, n = self.offsets[p], self.sizes[p]
+            take = min(self.options.subset, len(free)) - int(self.reference[p] in free)
+            if take > 0:
+                picks = np.argsort(-keys[:, o:o + n], axis=1, kind="stable")[:, :take]
+                np.put_along_axis(masks[:, o:o + n], picks, True, axis=1)
+        return masks
 
     def allowed(self, mask: np.ndarray) -> list[list[int]]:
         """Allowed codes per position of a sub-space."""
