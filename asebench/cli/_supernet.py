@@ -1,4 +1,5 @@
-"""``asebench supernet``: train an elastic supernet, score sub-networks, fit a predictor."""
+"""``asebench supernet``: train an elastic supernet, score sub-networks, fit a predictor, convert
+OFA's released supernets and fine-tune a found sub-network."""
 
 from __future__ import annotations
 
