@@ -14,7 +14,7 @@ from asebench.records import Arch, Budget, Evaluation, Trace
 from asebench.search import get
 from asebench.search._autospace import AutoSpace, _Evolution
 from asebench.spaces import MobileNetSpace
-from asebench.testing import check_searcher
+from asebench.testing import FunctionBackend, check_searcher
 
 _SECONDS = 25_000.0
 _BUDGET = Budget(seconds=_SECONDS)
@@ -138,3 +138,12 @@ def test_constrained_backend(name: str, cifar10: TabularBackend) -> None:
     backend = restrict_backend(cifar10, feasible=lambda a: a.count(3) <= 2)
     trace = get(name).run(backend, Budget(seconds=10_000.0), np.random.default_rng(0))
     assert all(a.count(3) <= 2 for a in trace.archs)
+
+
+@pytest.mark.parametrize("inner", ["random", "reinforce", "local", "evolution"])
+@pytest.mark.parametrize("name", ["nse", "autospace"])
+def test_every_inner_method_passes_the_contract(name: str, inner: str) -> None:
+    backend = FunctionBackend(sizes=(4, 3, 5, 4), cost_fn=lambda a: 1.0 + 0.25 * a[0],
+                              noise=0.1)
+    trace = check_searcher(get(name, inner=inner), backend, Budget(seconds=60.0), seed=7)
+    assert len(trace) >= 20
