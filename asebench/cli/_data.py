@@ -37,7 +37,7 @@ class _Progress:
 
 @click.group()
 def data() -> None:
-    """Benchmark data: import the official NATS-Bench / NAS-Bench-201 files."""
+    """Benchmark data: import the official NATS-Bench / NAS-Bench-201 files; export the digits."""
 
 
 @data.command("import")
@@ -70,3 +70,30 @@ def import_(path: Path, out: Path | None, workers: int | None, quiet: bool) -> N
                f"sha256 {result.sha256[:16]}...) in {result.seconds:.1f} s")
     click.echo(f"use it with: asebench query ARCH --data {result.path}  "
                f"(or export ASEBENCH_DATA={result.path})")
+
+
+@data.command("digits")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--size", type=click.IntRange(8, 512), default=32, show_default=True,
+              help="Image side in pixels (the tiny supernet preset takes 32).")
+@click.option("--test-per-class", type=click.IntRange(min=1), default=50, show_default=True,
+              help="Fixed held-out test images per digit (OUT/test).")
+@click.option("--train-per-class", type=click.IntRange(min=1), default=None,
+              help="Keep at most this many training images per digit (a harder task).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the split.")
+@click.option("--force", is_flag=True, help="Replace an existing export in OUT.")
+def digits(out: Path, size: int, test_per_class: int, train_per_class: int | None, seed: int,
+           force: bool) -> None:
+    """Write scikit-learn's UCI handwritten digits as an image folder for the live backend.
+
+    OUT/train/<digit>/*.png is the training pool (pass OUT as --data), OUT/test/<digit>/*.png
+    a fixed, class-balanced held-out split, OUT/digits.json what was written. Needs the
+    `digits` extra (scikit-learn). Nothing is left behind if it fails.
+    """
+    from asebench.digits import export_digits
+
+    result = export_digits(out, size, test_per_class, train_per_class, seed, force)
+    click.echo(f"wrote {result.root}: {result.num_train} training and {result.num_test} test "
+               f"images ({size} px, 10 digits), sha256 {result.sha256[:16]}...")
+    click.echo(f"train a supernet on it with: asebench supernet train --data {result.root} "
+               f"--preset tiny --classes 0")
