@@ -30,7 +30,17 @@ search, and why:
   whose pool is not empty always takes at least one new choice per round (its lowest-fitness
   kept choice makes room), and the incumbent's choices are never dropped (the new space always
   contains a known good, feasible arch). A MobileNet slot's ``skip`` (its depth) is always
-  allowed: the subset is of its kernel x expand choices.
+  allowed: the subset is of its kernel x expand choices. A consequence worth knowing: with
+  ``subset`` 2, while a pool is not empty a position keeps only the incumbent's choice and
+  takes one new one, so ``front`` and ``threshold`` only act from ``subset`` 3 on (or once a
+  position's pool is empty); every round then searches the incumbent's neighbourhood of new
+  choices (NB201: at most 4 rounds of 2^6 = 64 archs).
+* The inner searcher inherits the ``max(front, 10)`` best archs found so far that lie in the new
+  space (10: regularised evolution's population).
+* Defaults (``subset`` 2, ``inner`` evolution, top-5 ``front``) are the issue's reading of the
+  paper; ``threshold`` 0.5 (half-way between the round's worst reward and the position's best
+  choice) is a plain midpoint, not tuned; ``rounds`` None runs until every pool is empty, as
+  the paper traverses the whole pool.
 """
 
 from __future__ import annotations
