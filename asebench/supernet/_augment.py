@@ -29,7 +29,8 @@ def normalize(images: torch.Tensor) -> torch.Tensor:
 
 
 def augment(images: torch.Tensor, size: int, generator: torch.Generator,
-            scale: tuple[float, float] = (0.08, 1.0), jitter: float = 0.4) -> torch.Tensor:
+            scale: tuple[float, float] = (0.08, 1.0), jitter: float = 0.4,
+            flip: bool = True) -> torch.Tensor:
     """Random resized crop to ``size`` + flip + brightness/contrast/saturation jitter,
     normalised.
 
@@ -39,6 +40,8 @@ def augment(images: torch.Tensor, size: int, generator: torch.Generator,
         generator: a CPU generator for the random parameters.
         scale: crop area range (fraction of the image).
         jitter: strength of each colour jitter factor (0 disables).
+        flip: random horizontal flips (off for images whose mirror image is another class,
+            such as digits; the random numbers drawn are the same either way).
     """
     n = images.shape[0]
 
@@ -53,9 +56,11 @@ def augment(images: torch.Tensor, size: int, generator: torch.Generator,
     h = torch.sqrt(area / ratio).clamp(max=1.0)
     cx = (uniform(0, 1) * (1 - w) + w / 2) * 2 - 1
     cy = (uniform(0, 1) * (1 - h) + h / 2) * 2 - 1
-    flip = torch.where(uniform(0, 1) < 0.5, -1.0, 1.0)
+    mirror = torch.where(uniform(0, 1) < 0.5, -1.0, 1.0)
+    if not flip:
+        mirror = torch.ones_like(mirror)
     theta = torch.zeros(n, 2, 3, dtype=torch.float64)
-    theta[:, 0, 0], theta[:, 0, 2] = w * flip, cx
+    theta[:, 0, 0], theta[:, 0, 2] = w * mirror, cx
     theta[:, 1, 1], theta[:, 1, 2] = h, cy
     device = images.device
     x = images.float() / 255.0

@@ -74,7 +74,7 @@ def run_epochs(config: TrainConfig, net_config: SupernetConfig, train: ImageFold
             teacher = SuperNet(net_config)
             teacher.load_state_dict(state["teacher"])
     cuda = device.type == "cuda"
-    fmt = torch.channels_last if cuda and config.channels_last else torch.contiguous_format
+    fmt = torch.channels_last if config.channels_last else torch.contiguous_format
     net = to_device(net, device, fmt)
     if teacher is not None:
         teacher = to_device(teacher, device, fmt).eval()
@@ -122,7 +122,8 @@ def run_epochs(config: TrainConfig, net_config: SupernetConfig, train: ImageFold
             labels = labels.to(device, non_blocking=True)
             gen = torch.Generator().manual_seed(
                 int(np.random.SeedSequence([config.seed, epoch, step]).generate_state(1)[0]))
-            x = augment(images, size, gen).contiguous(memory_format=fmt)
+            x = augment(images, size, gen, scale=config.crop_scale, flip=config.flip
+                        ).contiguous(memory_format=fmt)
             soft = None
             if teacher is not None:
                 with torch.no_grad(), autocast():

@@ -59,7 +59,7 @@ def recalibrate_bn(net: nn.Module, images: torch.Tensor, batch_size: int = 250,
     for bn in bns:
         bn.reset_running_stats()
         bn.momentum = None  # cumulative average over the calibration batches
-    fmt = torch.channels_last if device.type == "cuda" else torch.contiguous_format
+    fmt = torch.channels_last  # faster depthwise convolutions on CPU as well as CUDA
     net.train()
     try:
         for _, x in _batches(images, batch_size, size or images.shape[-1], device, fmt):
@@ -77,7 +77,7 @@ def accuracy(net: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_s
              ) -> tuple[float, float]:
     """Top-1 and top-5 accuracy in percent of ``net`` (eval mode) on uint8 ``images``."""
     device = next(net.parameters()).device
-    fmt = torch.channels_last if device.type == "cuda" else torch.contiguous_format
+    fmt = torch.channels_last  # faster depthwise convolutions on CPU as well as CUDA
     net.eval()
     hits1 = hits5 = 0
     labels = labels.to(device)
@@ -156,8 +156,7 @@ class Scorer:
     def extract(self, arch: ArchLike) -> nn.Module:
         """The sub-network with recalibrated BatchNorm (eval mode, on the scorer's device)."""
         net = self.supernet.extract(arch)
-        if self.device.type == "cuda":
-            net = to_device(net, None, torch.channels_last)
+        net = to_device(net, None, torch.channels_last)
         size = self._size(arch)
         recalibrate_bn(net, self.calibration, self.batch_size, size, self.autocast)
         return net
