@@ -103,12 +103,25 @@ def read_archive(directory: Path, names: Sequence[str], meta_archs: Sequence[str
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                              initializer=_init_worker, initargs=("nats", list(meta_archs))
                              ) as pool:
-        pending: set[Future[ChunkResult]] = {
-            pool.submit(_read_chunk, str(directory), chunk, [names[i] for i in chunk])
-            for chunk in chunks}
+        first: dict[Future[ChunkResult], int] = {
+            pool.submit(_read_chunk, str(directory), chunk, [names[i] for i in chunk]):
+                min(chunk) for chunk in chunks}
+        pending = set(first)
         try:
             while pending:
                 finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                failed = [f for f in finished if f.exception() is not None]
+                if failed:
+                    # report the first bad file in index order, whichever worker saw its
+                    # error first: let the chunks before it finish, drop the ones after
+                    low = min(first[f] for f in failed)
+                    for future in pending:
+                        if first[future] > low:
+                            future.cancel()
+                    earlier = [f for f in pending if first[f] < low]
+                    wait(earlier)
+                    failed += [f for f in earlier if f.exception() is not None]
+                    min(failed, key=first.__getitem__).result()
                 for future in finished:
                     collect(future.result())
         except BaseException:
