@@ -12,10 +12,10 @@ space, then search in it), which run any of the others inside sub-spaces.
 
 from __future__ import annotations
 
-from asebench._registry import Registry
 from asebench.search._ase import ASESearch
 from asebench.search._autospace import AutoSpace
 from asebench.search._baselines import LocalSearch, RegularizedEvolution, Reinforce
+from asebench.search._methods import get, methods
 from asebench.search._nse import NSE
 from asebench.search._options import options_factory
 from asebench.search._protocol import BatchSearcher, Searcher
@@ -37,16 +37,6 @@ __all__ = [
     "methods",
 ]
 
-methods: Registry[Searcher] = Registry("method")
 for _cls in (ASESearch, RandomSearch, Reinforce, RegularizedEvolution, LocalSearch,
              RandomInSubspace, NSE, AutoSpace):
     methods.add(_cls.name, options_factory(_cls))
-
-
-def get(name: str, /, **options: object) -> Searcher:
-    """Build a registered search method by name with its options.
-
-    Unknown names, unknown option names and out-of-range values raise a one-line
-    :class:`asebench.errors.AsebenchError`.
-    """
-    return methods.get(name, **options)

@@ -54,6 +54,7 @@ import numpy as np
 from asebench.backends import Backend, RestrictedBackend
 from asebench.errors import AsebenchError
 from asebench.records import Arch, Budget, Trace
+from asebench.search._methods import get, methods
 from asebench.search._options import check_float, check_int
 from asebench.search._phases import Phases, warm_start
 from asebench.search._protocol import Searcher
@@ -66,8 +67,6 @@ _NOT_INNER = ("nse", "autospace", "random-in-subspace")
 
 def inner_searcher(method: str, name: str, options: Mapping[str, object]) -> Searcher:
     """The registered method ``name`` with ``options``, to run inside sub-spaces."""
-    from asebench.search import get, methods
-
     if name in _NOT_INNER or name not in methods:
         allowed = ", ".join(n for n in methods.names() if n not in _NOT_INNER)
         raise AsebenchError(f"{method}: option inner must be one of {allowed}, got {name!r}")
