@@ -7,7 +7,7 @@ LINT_STAMP := $(VENV)/.lint-installed
 SEEDS  ?= 500
 STUDY  ?= studies/table1
 
-.PHONY: install test run figures bench data lint clean
+.PHONY: install test run figures bench data lint clean live-demo
 
 install: $(STAMP)
 
@@ -36,6 +36,12 @@ bench: install
 
 data: install
 	$(PY) scripts/build_nb201.py
+
+# The live backend on real images (scikit-learn's UCI digits), end to end on CPU: supernet
+# quality, ranking fidelity, ASE-NAS vs random search under a MAdds cap -> reports/live/
+live-demo: install
+	$(PY) -m pip install -q -e '.[digits]'
+	$(PY) -m asebench.livedemo --out reports/live --work build/live-demo
 
 # the pinned linters and stubs of the `lint` extra, reinstalled whenever setup.cfg changes
 $(LINT_STAMP): $(STAMP)

@@ -1,0 +1,82 @@
+"""The live demo end to end on a subset of the real digits (``make live-demo`` in seconds)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("sklearn")
+
+from asebench.errors import AsebenchError  # noqa: E402
+from asebench.livedemo import QUICK, DemoResult, rank_fidelity, run_demo, spread_archs  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
+    root = tmp_path_factory.mktemp("live-demo")
+    return run_demo(root / "report", QUICK, work=root / "work", log=lambda _: None)
+
+
+def test_supernet_learns_real_digits(demo: DemoResult) -> None:
+    largest = demo.supernet.set_index("role").loc["largest"]
+    # chance is 10% on the class-balanced test split
+    assert largest["test_top1"] >= 40.0
+    assert demo.history["phase"].tolist() == [p.name for p in QUICK.phases
+                                              for _ in range(p.epochs)]
+
+
+def test_search_answers_within_the_cap(demo: DemoResult) -> None:
+    runs, queried = demo.runs, demo.queried
+    assert sorted(runs["method"].unique()) == ["ase", "random"]
+    assert len(runs) == 2 * QUICK.search_seeds
+    assert runs["feasible"].all() and (runs["madds_m"] <= demo.cap).all()
+    assert (queried["madds_m"] <= demo.cap).all()  # nothing infeasible was scored
+    assert (runs["queries"] <= QUICK.queries).all()
+    assert runs.groupby("method")["seed"].apply(list).tolist() == \
+        [list(range(QUICK.search_seeds))] * 2
+
+
+def test_ranking_and_report(demo: DemoResult) -> None:
+    out = Path(demo.out)
+    rank = pd.read_csv(out / "ranking.csv")
+    assert len(rank) == QUICK.rank_archs and rank["madds_m"].is_monotonic_increasing
+    assert {"supernet.png", "search.png", "ranking.png", "README.md", "config.json",
+            "search_runs.csv", "supernet.csv"} <= {p.name for p in out.iterdir()}
+    readme = (out / "README.md").read_text()
+    largest = demo.supernet.set_index("role").loc["largest", "test_top1"]
+    assert f"{largest:.1f}%" in readme and "No GPU" in readme
+    assert json.loads((out / "config.json").read_text())["queries"] == QUICK.queries
+
+
+def test_rank_fidelity_statistics() -> None:
+    truth = np.arange(10.0)
+    perfect = rank_fidelity(truth, truth, resamples=200)
+    assert perfect.tau == pytest.approx(1.0) and perfect.rho == pytest.approx(1.0)
+    assert perfect.tau_low == pytest.approx(1.0)
+    reverse = rank_fidelity(truth[::-1], truth, resamples=200)
+    assert reverse.tau == pytest.approx(-1.0) and reverse.tau_high == pytest.approx(-1.0)
+    noisy = rank_fidelity(np.random.default_rng(0).normal(size=10), truth, resamples=500)
+    assert noisy.tau_low < noisy.tau < noisy.tau_high
+    with pytest.raises(AsebenchError):
+        rank_fidelity([1.0, 2.0], [1.0, 2.0])
+
+
+def test_spread_archs_span_the_madds_range() -> None:
+    from asebench.supernet import analytic_cost, get_config
+
+    config = get_config("tiny", num_classes=10, resolution=16)
+    space = config.space()
+
+    def madds(arch: tuple[int, ...]) -> float:
+        return analytic_cost(config, space.decode(arch)).madds_m
+
+    archs = spread_archs(space, madds, 10, seed=0, pool=300)
+    costs = [madds(a) for a in archs]
+    assert len(set(archs)) == 10 and costs == sorted(costs)
+    assert archs[0] == space.canonical(space.smallest())
+    assert archs[-1] == space.canonical(space.largest())
+    assert archs == spread_archs(space, madds, 10, seed=0, pool=300)
