@@ -18,6 +18,9 @@ FILES = {
     "policy.png", "policy.pdf", "policy_curves.csv", "policy_summary.csv",
     "anytime.png", "anytime.pdf", "anytime.csv",
     "space_evolution.png", "space_evolution.pdf", "space_evolution.csv",
+    "hardware.png", "hardware.pdf", "hardware.csv",
+    "hardware_pareto.png", "hardware_pareto.pdf", "hardware_pareto_answers.csv",
+    "hardware_pareto_front.csv",
 }
 ARGS = ["--seeds", "2", "--budget", "3000", "--workers", "1", "--no-progress"]
 
@@ -38,9 +41,10 @@ def test_figures_writes_every_file(report):
     assert {p.name for p in out.iterdir()} == FILES
     readme = (out / "README.md").read_text()
     for stem in ("fig6_distance", "fig7_subspace_update", "fig8_reward_graph", "fig9_k_m",
-                 "policy", "anytime"):
+                 "policy", "anytime", "hardware", "hardware_pareto"):
         assert f"]({stem}.png)" in readme
-    assert readme.count("```sh\nasebench figures") == 7
+    # 7 paper entries (figures, policy, anytime, Table I) + space evolution + 2 hardware
+    assert readme.count("```sh\nasebench figures") == 10
     assert "MobileNet space on ImageNet" in readme  # Figs. 8/9 say where the paper ran them
     assert "ASE-NAS arms use the paper's hyper-parameters" in readme
 
