@@ -274,3 +274,13 @@ def test_cli_query_shows_feasibility() -> None:
     assert record["constraint flops_m<=25"].endswith("meets <=25")
     assert "violates" in record["constraint latency:pixel3<=5"]
     assert record["feasible"] is False
+
+
+@pytest.mark.parametrize("name", ["ase", "random", "reinforce", "evolution", "local"])
+def test_searcher_contract_holds_under_a_constraint(name: str) -> None:
+    from asebench.testing import check_searcher
+
+    backend, feasible = constrained_backend(TabularBackend("ImageNet16-120"),
+                                            ["latency:raspi4<=p20"])
+    trace = check_searcher(search.get(name), backend, Budget(seconds=4_000))
+    assert feasible.contains(trace.answer)
