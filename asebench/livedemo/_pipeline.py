@@ -9,7 +9,6 @@ networks and recalibrates BatchNorm.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -267,11 +266,6 @@ def _run(out: Path, config: DemoConfig, work: str | os.PathLike[str] | None,
     write_report(result, data)
     log(f"report in {out} ({time.perf_counter() - t_start:.1f} s in all)")
     return result
-
-
-def config_json(config: DemoConfig) -> str:
-    """The resolved configuration as JSON (written beside the report)."""
-    return json.dumps(config.to_dict(), indent=2)
 
 
 def check_out(out: str | os.PathLike[str]) -> None:

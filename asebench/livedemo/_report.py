@@ -72,7 +72,7 @@ def _figures(result: DemoResult, folder: Path) -> None:
     plt.close(fig)
 
     runs, queried = result.runs, result.queried
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    fig, ax = plt.subplots(figsize=(8.5, 4.2))
     markers = {"ase": "*", "random": "o"}
     for i, (method, part) in enumerate(runs.groupby("method", sort=False)):
         q = queried[queried.method == method]
@@ -84,7 +84,7 @@ def _figures(result: DemoResult, folder: Path) -> None:
     ax.set(xlabel="MAdds (millions)", ylabel="top-1 (%)",
            title=f"answers of {runs.seed.nunique()} paired seeds, "
                  f"{result.config.queries} queries each")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     fig.savefig(folder / "search.png", dpi=120)
     plt.close(fig)
@@ -112,12 +112,28 @@ def _figures(result: DemoResult, folder: Path) -> None:
 
 
 def _revision() -> str:
+    """The commit, and which package files (if any) differed from it when the demo ran."""
+    import subprocess
+
     from asebench.study._metadata import git_revision
 
     rev = git_revision()
     if rev is None:
         return "unknown (not a git checkout)"
-    return f"`{rev['commit'][:12]}`" + (" with uncommitted changes" if rev["dirty"] else "")
+    text = f"`{rev['commit'][:12]}`"
+    root = Path(__file__).resolve().parents[2]
+    try:
+        status = subprocess.run(["git", "status", "--porcelain", "--", "asebench"], cwd=root,
+                                capture_output=True, text=True, timeout=10, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return text + (" with uncommitted changes" if rev["dirty"] else "")
+    changed = [line[3:] for line in status.splitlines() if line.strip()]
+    if not changed:
+        return text + " (the package as committed)"
+    shown = ", ".join(f"`{c}`" for c in changed[:6])
+    more = f" and {len(changed) - 6} more" if len(changed) > 6 else ""
+    return (f"{text}; the working tree, shared with other engineers, had uncommitted changes "
+            f"in {shown}{more}")
 
 
 def _raise_tau(fid: Mapping[str, float]) -> list[str]:
@@ -155,12 +171,13 @@ def _ranking_task(cfg: Any, rank: pd.DataFrame) -> list[str]:
         f"{cfg.size} px the main supernet scores these {len(rank)} sub-networks "
         f"{main.min():.1f}-{main.max():.1f}% on the test split (a spread of "
         f"{main.max() - main.min():.1f} points, about one test split's sampling error), and "
-        f"in development runs the stand-alone networks at 32 px were as close, so a rank "
-        f"correlation there would measure noise. The check therefore trains a second "
+        f"in development runs (not repeated here) the stand-alone networks on the whole pool "
+        f"were as close, so a rank correlation there would measure noise. The check "
+        f"therefore trains a second "
         f"supernet, same schedule and settings, on {' and '.join(harder)} ({cfg.rank_holdout} "
         f"training images kept out as its validation split), and the stand-alone networks on "
-        f"the same images; the test split is the same {10 * cfg.test_per_class} digits at that "
-        f"resolution. MAdds below are at that resolution."]
+        f"the same images; the test split is the same {10 * cfg.test_per_class} digits"
+        + (" at that resolution (MAdds below are at it)." if cfg.rank_size else ".")]
 
 
 def _readme(result: DemoResult, paired: dict[str, Any], manifest: dict[str, Any]) -> str:
@@ -191,7 +208,7 @@ def _readme(result: DemoResult, paired: dict[str, Any], manifest: dict[str, Any]
         f" `asebench data digits`), upscaled to {cfg.size} px, 3 channels. Fixed test split: "
         f"{sum(manifest['test_counts'])} images ({cfg.test_per_class} per digit), never used "
         f"for training, search or selection; every accuracy below is on it unless it says "
-        f"validation. Training pool: {sum(manifest['train_counts'])} images, of which "
+        f"validation. Training pool: {sum(manifest['train_counts']):,} images, of which "
         f"{cfg.holdout} are the search's validation split (the reward) and the rest train the "
         f"supernet and the stand-alone networks.",
         "",
