@@ -332,3 +332,14 @@ def test_paper_rule_queries_infeasible_edits_but_keeps_centers_feasible() -> Non
     assert any(sum(a) > limit for a in trace.archs)  # charged, as the paper does
     assert all(sum(c) <= limit for c in trace.info["final_centers"])
     assert sum(trace.answer) <= limit
+
+
+def test_given_centers_outside_a_restricted_space_are_replaced_by_feasible_ones() -> None:
+    limit = 8
+    backend = _restricted(feasible=lambda arch: sum(arch) <= limit)
+    outside = [(4,) * 6, (3,) * 6, (0,) * 6, (1,) * 6]  # the first two break the limit
+    trace = get("ase").run_batch(backend, Budget(seconds=5_000), [np.random.default_rng(0)],
+                                 initial_centers=[outside])[0]
+    assert trace.info["replaced_initial_centers"] == 2
+    assert trace.archs[2:4] == ((0,) * 6, (1,) * 6)
+    assert all(sum(a) <= limit for a in trace.archs)

@@ -115,7 +115,8 @@ class ASESearch:
     ``last_evoked_center`` (alpha of the last completed step; the best center if none),
     ``entropy_fraction`` (per step: the policy's summed entropy over its maximum),
     ``distinct_fraction`` (distinct archs among all queries), ``infeasible_steps`` (edits
-    that left a restricted space).
+    that left a restricted space), ``replaced_initial_centers`` (given centers outside it,
+    replaced by feasible random ones).
     The answer is the best center by its node's reward.
     """
 
@@ -196,7 +197,7 @@ class ASESearch:
             raise AsebenchError(f"{self.name}: option M must be in 1..{L}, got {self.M}")
         if self.initial_centers is not None:
             for arch in self.initial_centers:
-                space.validate(arch)
+                getattr(space, "parent", space).validate(arch)
         sizes = getattr(space, "sizes", None)
         return tuple(sizes) if sizes is not None else tuple(
             len(space.choices(p)) for p in range(L))
@@ -227,9 +228,10 @@ class ASESearch:
                     f"ase: {len(initial_centers)} initial-center sets for {len(rngs)} seeds")
             starts = [replace(self, initial_centers=tuple(map(tuple, c))).initial_centers
                       for c in initial_centers]
+            parent = getattr(backend.space, "parent", backend.space)
             for centers in starts:
                 for arch in centers or ():
-                    backend.space.validate(arch)
+                    parent.validate(arch)
         return _BatchRun(self, ctrl, backend, budget, rngs, starts).run()
 
 
@@ -238,7 +240,7 @@ class _Seed:
 
     __slots__ = ("rng", "evaluator", "graph", "explored", "iterations", "replacements",
                  "noops", "last_alpha", "baseline", "done", "entropy", "worst", "infeasible",
-                 "streak")
+                 "streak", "replaced")
 
     def __init__(self, rng: np.random.Generator, evaluator: BudgetedEvaluator) -> None:
         self.rng, self.evaluator = rng, evaluator
@@ -252,6 +254,7 @@ class _Seed:
         self.worst: float | None = None  # lowest reward R observed (an infeasible edit's R)
         self.infeasible = 0  # edits that left the restricted space
         self.streak = 0  # consecutive infeasible edits
+        self.replaced = 0  # given initial centers outside the restricted space
 
 
 class _BatchRun:
@@ -274,6 +277,13 @@ class _BatchRun:
         space = self.backend.space
         archs = (list(start) if start is not None
                  else [space.sample(seed.rng) for _ in range(self.m.K)])
+        if self.contains is not None:
+            # a given center outside a restricted space (an ASE-NAS+ center from another
+            # dataset just over a limit there) is replaced by a feasible random one
+            for i, arch in enumerate(archs):
+                if not self.contains(arch):
+                    archs[i] = space.sample(seed.rng)
+                    seed.replaced += 1
         try:
             for arch in archs:
                 result = seed.evaluator.evaluate(arch)
@@ -389,5 +399,6 @@ class _BatchRun:
             "entropy_fraction": [round(x, 4) for x in seed.entropy],
             "distinct_fraction": len(set(seed.evaluator.archs)) / len(seed.evaluator.archs),
             "infeasible_steps": seed.infeasible,
+            "replaced_initial_centers": seed.replaced,
         }
         return seed.evaluator.trace(graph.centers[best], graph.rewards[best], info)
