@@ -118,3 +118,22 @@ def test_missing_scikit_learn_names_the_extra(tmp_path: Path, monkeypatch: pytes
     code, _, err = _run(["data", "digits", str(tmp_path / "d")], capsys)
     assert code == 2 and "asebench[digits]" in err and err.count("\n") == 1
     assert not (tmp_path / "d").exists()
+
+
+def test_supernet_trains_on_the_export_with_digit_augmentation(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], one_thread: None) -> None:
+    from asebench.supernet import read_checkpoint
+
+    data = tmp_path / "d"
+    export_digits(data, size=16, test_per_class=2, train_per_class=6)
+    code, _, err = _run(["supernet", "train", "--data", str(data), "--out",
+                         str(tmp_path / "s.pt"), "--preset", "tiny", "--resolution", "16",
+                         "--classes", "0", "--holdout", "10", "--batch-size", "16",
+                         "--min-crop", "0.5", "--no-flip", "--workers", "0",
+                         "--phases", "full=1", "--steps-per-epoch", "1"], capsys)
+    assert code == 0, err
+    train = read_checkpoint(tmp_path / "s.pt").train
+    assert tuple(train["crop_scale"]) == (0.5, 1.0) and train["flip"] is False
+    code, _, err = _run(["supernet", "train", "--data", str(data), "--out",
+                         str(tmp_path / "t.pt"), "--min-crop", "0"], capsys)
+    assert code == 2 and "--min-crop" in err and err.count("\n") == 1

@@ -96,4 +96,6 @@ def digits(out: Path, size: int, test_per_class: int, train_per_class: int | Non
     click.echo(f"wrote {result.root}: {result.num_train} training and {result.num_test} test "
                f"images ({size} px, 10 digits), sha256 {result.sha256[:16]}...")
     click.echo(f"train a supernet on it with: asebench supernet train --data {result.root} "
-               f"--preset tiny --classes 0")
+               f"--preset tiny --resolution {size} --classes 0 "
+               f"--holdout {max(1, min(300, result.num_train // 4))} --batch-size 32 "
+               f"--min-crop 0.5 --no-flip --workers 0 --preload")

@@ -59,6 +59,10 @@ def supernet() -> None:
 @click.option("--workers", type=int, default=4, show_default=True)
 @click.option("--preload/--no-preload", default=False, help="Decode all images into memory.")
 @click.option("--device", default="auto", show_default=True)
+@click.option("--min-crop", type=click.FloatRange(0, 1, min_open=True), default=0.08,
+              show_default=True, help="Smallest random-crop area (digits: 0.5).")
+@click.option("--flip/--no-flip", default=True, show_default=True,
+              help="Random horizontal flips (off for digits).")
 @click.option("--steps-per-epoch", type=int, default=None, help="Cap (smoke runs).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--resume/--restart", default=True, show_default=True,
@@ -68,15 +72,16 @@ def supernet() -> None:
                    "and classes replace --preset and --classes.")
 def train(data: str, out: str, preset: str, classes: int, holdout: int, phases: str,
           resolution: int | None, batch_size: int, lr: float, kd_ratio: float, workers: int,
-          preload: bool, device: str, steps_per_epoch: int | None, seed: int,
-          resume: bool, init: str | None) -> None:
+          preload: bool, device: str, min_crop: float, flip: bool, steps_per_epoch: int | None,
+          seed: int, resume: bool, init: str | None) -> None:
     """Train with progressive shrinking; runs under torchrun for several GPUs."""
     from asebench.supernet import TrainConfig, train_supernet
 
     config = TrainConfig(preset=preset, num_classes=classes or None, holdout=holdout,
                          phases=_phases(phases), resolution=resolution, batch_size=batch_size,
                          lr=lr, kd_ratio=kd_ratio, workers=workers, preload=preload,
-                         device=device, steps_per_epoch=steps_per_epoch, seed=seed)
+                         device=device, crop_scale=(min_crop, 1.0), flip=flip,
+                         steps_per_epoch=steps_per_epoch, seed=seed)
     result = train_supernet(data, out, config, resume=resume, init=init)
     if result.history and os.environ.get("RANK", "0") == "0":
         last = result.history[-1]
