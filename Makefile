@@ -32,6 +32,7 @@ bench: install
 	$(PY) benchmarks/query_speed.py
 	$(PY) benchmarks/search_speed.py
 	$(PY) benchmarks/study_speed.py
+	$(PY) benchmarks/constrained_speed.py
 	$(PY) benchmarks/supernet_speed.py
 
 data: install
