@@ -18,6 +18,7 @@ from asebench.constraints import (
     metric_names,
     metric_values,
     parse_constraint,
+    regret_table,
     store_check,
 )
 from asebench.errors import AsebenchError
@@ -249,6 +250,16 @@ def test_constrained_study_records_identity_oracle_and_regret(tmp_path, one_thre
     text = study_markdown(study)
     assert "regret to the oracle" in text
     assert "12 of 12 runs answered a feasible arch (re-checked against the table)" in text
+    from click.testing import CliRunner
+
+    from asebench.cli import cli
+
+    latex = CliRunner().invoke(cli, ["table", str(path), "--latex"])
+    assert latex.exit_code == 0, latex.output
+    regret = regret_table(study)
+    assert "Oracle &" in latex.output and r"\bottomrule" in latex.output
+    first = regret.iloc[0]
+    assert f"{first['mean']:.2f} $\\pm$ {first['std']:.2f} ({first['regret']:+.2f})" in latex.output
     other = StudySpec(methods=("random", "evolution"), datasets=("cifar10", "cifar100"),
                       seeds=3, constraints=("flops_m<=60",))
     with pytest.raises(AsebenchError, match="different study"):

@@ -29,6 +29,10 @@ def table(study_dir: str, latex: bool, references: tuple[str, ...], out_file: st
     if latex:
         default = "ase" if "ase" in labels else labels[0]
         text = to_latex(table1(study, reference=references[0] if references else default))
+        if study.config.get("constraints"):  # the oracle and the regret, as in markdown
+            from asebench.constraints import regret_latex
+
+            text += "\n" + regret_latex(study)
     else:
         text = study_markdown(study, references)
     if out_file is None:

@@ -21,7 +21,7 @@ from asebench.constraints._metrics import (
     metric_unit,
     metric_values,
 )
-from asebench.constraints._regret import regret_markdown, regret_table
+from asebench.constraints._regret import regret_latex, regret_markdown, regret_table
 from asebench.constraints._study import (
     ConstraintViolation,
     constraint_config,
@@ -49,6 +49,7 @@ __all__ = [
     "oracle_summary",
     "parse_constraint",
     "parse_constraints",
+    "regret_latex",
     "regret_markdown",
     "regret_table",
     "store_check",

@@ -134,3 +134,36 @@ def regret_markdown(study: Any) -> str:
                "infeasible candidates)")
     lines += ["", f"- Regret = oracle − mean; {feasible}; {charged}."] + notes
     return "\n".join(lines) + "\n"
+
+
+def regret_latex(study: Any) -> str:
+    """The oracle and regret of a constrained study as a LaTeX (booktabs) table (``""``
+    without constraints)."""
+    table = regret_table(study)
+    if table.empty:
+        return ""
+    datasets = list(dict.fromkeys(table["dataset"]))
+    by = {(r.label, r.dataset): r for r in table.itertuples()}
+    expressions = " and ".join(str(e) for e in table.attrs["constraints"])
+    oracle = table.attrs["oracle"]
+    lines = [r"\begin{tabular}{l" + "c" * len(datasets) + "}", r"\toprule",
+             "Method & " + " & ".join(_tex(d) for d in datasets) + r" \\", r"\midrule",
+             "Oracle & " + " & ".join(f"{oracle[d]['accuracy']:.2f}" if d in oracle else "--"
+                                     for d in datasets) + r" \\"]
+    for label in dict.fromkeys(table["label"]):
+        cells = []
+        for d in datasets:
+            r = by.get((label, d))
+            cells.append("--" if r is None else
+                         f"{r.mean:.2f} $\\pm$ {r.std:.2f} ({r.regret:+.2f})")
+        lines.append(f"{_tex(str(label))} & " + " & ".join(cells) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}",
+              f"% under {_tex(expressions)}: mean $\\pm$ std (regret = oracle $-$ mean)"]
+    return "\n".join(lines) + "\n"
+
+
+def _tex(text: str) -> str:
+    for char, escaped in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("%", r"\%"),
+                          ("&", r"\&"), ("#", r"\#"), ("$", r"\$")):
+        text = text.replace(char, escaped)
+    return text
