@@ -25,6 +25,15 @@ def test_live_study_end_to_end(trained_supernet: tuple[Path, Path], tmp_path: Pa
     assert sorted(runs["label"].unique()) == ["ase", "random"]
     assert set(runs["dataset"]) == {"toy"}
     assert runs["test_accuracy"].between(0, 100).all()
+    # --madds restricts the backend: every method's answers and queries stay within it
+    assert (runs["madds_m"] <= 5.0).all()
+    traces = pd.read_parquet(out / "traces")
+    from asebench.backends import get_backend
+
+    live = get_backend("live", supernet=str(ckpt), data=str(data), madds="5",
+                       calibration="12")
+    space = live.space
+    assert all(space.contains(space.from_string(a)) for a in traces["arch"].unique())
     assert (runs["queries"] >= 1).all()
     config = json.loads((out / "metadata.json").read_text())["study"]
     ase = next(m for m in config["methods"] if m["label"] == "ase")

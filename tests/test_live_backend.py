@@ -83,8 +83,13 @@ def test_predicted_reward(backend, trained_supernet, tmp_path: Path) -> None:
 
 
 def test_errors(backend, trained_supernet, tmp_path: Path) -> None:
-    with pytest.raises(AsebenchError, match="arch outside the mobilenet space"):
-        backend.evaluate((0,) * 6, np.random.default_rng(0))
+    with pytest.raises(AsebenchError, match="needs 20 positions, got 6"):
+        backend.evaluate((0,) * 6, np.random.default_rng(0))  # refused before any scoring
+    space = backend.space  # --madds restricts the space: nothing over the limit is scored
+    over = space.parent.largest()
+    assert backend.cost(over)["madds_m"] > 1.5 and not space.contains(over)
+    with pytest.raises(AsebenchError, match="infeasible|outside"):
+        backend.evaluate(over, np.random.default_rng(0))
     with pytest.raises(AsebenchError, match="arch outside the mobilenet space"):
         backend.report((12,) * 20)
     ckpt, data = trained_supernet

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from asebench.backends._protocol import Backend
 from asebench.errors import AsebenchError
 from asebench.records import Arch, Evaluation
 from asebench.spaces import MobileNetSpace
@@ -28,8 +29,8 @@ class LiveBackend:
         scorer: scores sub-networks of one trained supernet.
         predictor: an :class:`~asebench.supernet.AccuracyPredictor`; when given it supplies
             the reward instead of measurement (``report`` still measures).
-        max_madds: the MAdds limit (millions) searches should respect; informative here
-            (kept as :attr:`constraint`), the searcher enforces it.
+        max_madds: the MAdds limit (millions), kept as :attr:`constraint`;
+            :func:`build_live_backend` also restricts the backend to it.
         cache: answer a repeated network (skips canonicalised) from memory.
     """
 
@@ -118,7 +119,7 @@ _OPTIONS = ("device", "holdout", "calibration", "batch_size", "workers", "amp", 
 
 
 def build_live_backend(supernet: str, data: str, madds: float | str | None = None,
-                       dataset: str | None = None, **opts: Any) -> LiveBackend:
+                       dataset: str | None = None, **opts: Any) -> Backend:
     """Build a :class:`LiveBackend` from a checkpoint file and an image folder.
 
     Every option may be given as a string (as ``--backend-opt key=value`` passes it).
@@ -126,7 +127,9 @@ def build_live_backend(supernet: str, data: str, madds: float | str | None = Non
     Args:
         supernet: checkpoint written by ``asebench supernet train``.
         data: the image folder it was trained on (holds the held-out split).
-        madds: MAdds limit in millions (the searcher's constraint), optional.
+        madds: MAdds limit in millions, optional: the backend is then restricted to the
+            sub-networks within it (a :class:`RestrictedBackend`), so every method searches
+            only those, and ASE-NAS also replaces a center only by one of them.
         dataset: the study's name for the image set (a label for reports; the images
             come from ``data``).
         **opts: ``device`` (auto), ``holdout`` (images, default all of the checkpoint's),
@@ -153,4 +156,15 @@ def build_live_backend(supernet: str, data: str, madds: float | str | None = Non
     predictor = None
     if opts.get("predictor"):
         predictor = AccuracyPredictor.load(str(opts["predictor"]))
-    return LiveBackend(scorer, predictor, limit, _flag("cache", opts.get("cache", True)))
+    backend = LiveBackend(scorer, predictor, limit, _flag("cache", opts.get("cache", True)))
+    if limit is None:
+        return backend
+    # MAdds are analytic, known before any scoring: every method proposes only sub-networks
+    # within the limit and none above it is ever scored or charged (as for hardware limits
+    # on the tabular backend)
+    from asebench.backends._restricted import restrict_backend
+
+    def within(arch: Arch, cap: float = limit) -> bool:
+        return backend.cost(arch)["madds_m"] <= cap
+
+    return restrict_backend(backend, feasible=within)
