@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from asebench._atomic_dir import publish_directory
 from asebench.errors import AsebenchError
 
 __all__ = ["DigitsExport", "export_digits", "load_digits_arrays", "split_indices", "folder_sha256",
@@ -199,14 +200,7 @@ def export_digits(out: str | os.PathLike[str], size: int = 32, test_per_class: i
             "size": size, "test_per_class": test_per_class, "train_per_class": train_per_class,
             **{k: v for k, v in asdict(result).items() if k != "root"}}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        tmp.chmod(0o755)
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=tmp.parent))
-            os.replace(target, old / "x")
-            os.replace(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
+        publish_directory(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

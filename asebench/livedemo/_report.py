@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from asebench._atomic_dir import publish_directory
+
 if TYPE_CHECKING:
     from asebench.livedemo._pipeline import DemoResult
 
@@ -330,14 +332,7 @@ def write_report(result: DemoResult, data: Path) -> None:
         (tmp / "digits.json").write_text(json.dumps(manifest, indent=2) + "\n")
         _figures(result, tmp)
         (tmp / "README.md").write_text(_readme(result, paired, manifest), encoding="utf-8")
-        tmp.chmod(0o755)
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=tmp.parent))
-            os.replace(out, old / "x")
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
+        publish_directory(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
