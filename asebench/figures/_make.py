@@ -27,12 +27,18 @@ from asebench.figures._fig8 import (
     subspaces_explored,
 )
 from asebench.figures._fig9 import caption_sweeps, plot_sweeps, sweep_summary
+from asebench.figures._hardware import DEFAULT_HARDWARE_SEEDS, HardwareStudies, hardware_entries
 from asebench.figures._policy import caption_policy, plot_policy, policy_curves, policy_summary
 from asebench.figures._report import (
     ReportEntry,
     atomic_write,
     write_figure,
     write_readme,
+)
+from asebench.figures._space_evolution import (
+    DEFAULT_SPACE_EVOLUTION_SEEDS,
+    SpaceEvolutionStudies,
+    space_evolution_entries,
 )
 from asebench.figures._studies import (
     DEFAULT_BASE_OPTIONS,
@@ -203,31 +209,15 @@ def make_figures(out_dir: str | os.PathLike[str] = "reports", seeds: int = 500,
                                caption_anytime(curves_any), command, _rel(files, out)))
     say("anytime written")
 
-    # -- hardware-aware search (issue 12): constrained studies, cached like the others ------
-    from asebench.figures._hardware import (
-        DEFAULT_HARDWARE_SEEDS,
-        HardwareStudies,
-        hardware_entries,
-    )
-
+    # hardware-aware search and search-space evolution: their own cached studies
     hardware = HardwareStudies(seeds=min(seeds, DEFAULT_HARDWARE_SEEDS),
                                datasets=plan.datasets, master_seed=master_seed,
                                budget_s=budget_s, data=data)
     entries += hardware_entries(hardware, out, root, workers, progress, say, command)
-    # -- end hardware-aware search ---------------------------------------------------------
-
-    # -- search-space evolution (issue 11): NSE, AutoSpace, ASE-NAS; its own cached study --
-    from asebench.figures._space_evolution import (
-        DEFAULT_SPACE_EVOLUTION_SEEDS,
-        SpaceEvolutionStudies,
-        space_evolution_entries,
-    )
-
     evolution = SpaceEvolutionStudies(seeds=min(seeds, DEFAULT_SPACE_EVOLUTION_SEEDS),
                                       datasets=plan.datasets, master_seed=master_seed,
                                       budget_s=budget_s, data=data)
     entries += space_evolution_entries(evolution, out, root, workers, progress, say, command)
-    # -- end search-space evolution --------------------------------------------------------
 
     from asebench.analysis import study_markdown, table1
 
