@@ -54,6 +54,26 @@ def make_parent(path: str | os.PathLike[str]) -> None:
                             f"{exc.strerror or exc}") from None
 
 
+def save_torch_file(path: Path, payload: Mapping[str, Any]) -> None:
+    """``torch.save`` atomically: a temp file in the same folder, then ``os.replace``."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    torch.save(dict(payload), tmp)
+    os.replace(tmp, path)
+
+
+def load_torch_file(path: Path, what: str, unreadable: str | None = None) -> Any:
+    """``torch.load`` (weights only, on the CPU) with one-line errors: ``what`` names the file
+    when it is missing, ``unreadable`` (default ``what``) when torch cannot read it."""
+    if not path.is_file():
+        raise AsebenchError(f"{what} {str(path)!r} does not exist")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many kinds for a corrupt or foreign file
+        raise AsebenchError(
+            f"{str(path)!r} is not a readable {unreadable or what} "
+            f"({type(exc).__name__}: {' '.join(str(exc).split())[:120]})") from None
+
+
 def save_checkpoint(path: str | os.PathLike[str], ckpt: Checkpoint) -> None:
     """Write atomically (temp file in the same folder, then ``os.replace``)."""
     path = Path(path)
@@ -64,22 +84,13 @@ def save_checkpoint(path: str | os.PathLike[str], ckpt: Checkpoint) -> None:
         "data_root": ckpt.data_root, "epoch": ckpt.epoch, "train": dict(ckpt.train),
         "history": [dict(h) for h in ckpt.history], "state": dict(ckpt.state),
     }
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    torch.save(payload, tmp)
-    os.replace(tmp, path)
+    save_torch_file(path, payload)
 
 
 def read_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
     """Read a checkpoint (AsebenchError if missing or not an asebench supernet checkpoint)."""
     path = Path(path)
-    if not path.is_file():
-        raise AsebenchError(f"supernet checkpoint {str(path)!r} does not exist")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many kinds for a corrupt file
-        raise AsebenchError(
-            f"{str(path)!r} is not a readable supernet checkpoint "
-            f"({type(exc).__name__}: {' '.join(str(exc).split())[:120]})") from None
+    payload = load_torch_file(path, "supernet checkpoint")
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise AsebenchError(f"{str(path)!r} is not an asebench supernet checkpoint")
     if payload.get("version") != VERSION:

@@ -30,7 +30,12 @@ from torch.utils.data import DataLoader
 from asebench.errors import AsebenchError
 from asebench.supernet._augment import normalize
 from asebench.supernet._autoaugment import FinetuneAugment
-from asebench.supernet._checkpoint import load_supernet, make_parent
+from asebench.supernet._checkpoint import (
+    load_supernet,
+    load_torch_file,
+    make_parent,
+    save_torch_file,
+)
 from asebench.supernet._data import (
     EpochSampler,
     ImageFiles,
@@ -185,21 +190,10 @@ def evaluate(net: nn.Module, folder: ImageFolder, size: int, device: torch.devic
 
 def read_finetuned(path: str | os.PathLike[str]) -> dict[str, Any]:
     """A fine-tuning checkpoint as a plain dict (``arch``, ``epoch``, ``history``, ``state``...)."""
-    path = Path(path)
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many kinds for a foreign file
-        raise AsebenchError(f"{str(path)!r} is not a readable fine-tuning checkpoint "
-                            f"({type(exc).__name__})") from None
+    payload = load_torch_file(Path(path), "fine-tuning checkpoint")
     if not isinstance(payload, dict) or payload.get("format") != FINETUNE_FORMAT:
         raise AsebenchError(f"{str(path)!r} is not an asebench fine-tuning checkpoint")
     return payload
-
-
-def _save(path: Path, payload: Mapping[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    torch.save(dict(payload), tmp)
-    os.replace(tmp, path)
 
 
 def _progress(info: Mapping[str, Any]) -> None:
@@ -327,7 +321,7 @@ def finetune(supernet: str | os.PathLike[str], arch: str | Sequence[int],
             record.update(top1=top1, top5=top5)
         history.append(record)
         if rank == 0:
-            _save(out, {"format": FINETUNE_FORMAT, "version": 1, "arch": arch_text,
+            save_torch_file(out, {"format": FINETUNE_FORMAT, "version": 1, "arch": arch_text,
                         "supernet": str(supernet), "config": ckpt.config.to_dict(),
                         "classes": list(train.classes), "resolution": size,
                         "finetune": cfg.to_dict(), "epoch": epoch + 1, "history": history,

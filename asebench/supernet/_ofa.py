@@ -19,7 +19,7 @@ import torch
 
 from asebench.errors import AsebenchError
 from asebench.spaces import MobileNetArch
-from asebench.supernet._checkpoint import Checkpoint, save_checkpoint
+from asebench.supernet._checkpoint import Checkpoint, load_torch_file, save_checkpoint
 from asebench.supernet._config import SupernetConfig, get_config
 from asebench.supernet._supernet import SuperNet
 
@@ -160,14 +160,7 @@ def convert_ofa(source: str | os.PathLike[str], out: str | os.PathLike[str],
         The checkpoint written.
     """
     path = Path(source)
-    if not path.is_file():
-        raise AsebenchError(f"OFA checkpoint {str(path)!r} does not exist")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many kinds for a foreign file
-        raise AsebenchError(f"{str(path)!r} is not a readable torch file "
-                            f"({type(exc).__name__}: {' '.join(str(exc).split())[:120]})"
-                            ) from None
+    state = load_torch_file(path, "OFA checkpoint", "torch file")
     config, weights = ofa_to_state(state, kernels, expands, depths)
     config = replace(config, resolution=resolution)
     if classes and len(classes) != config.num_classes:

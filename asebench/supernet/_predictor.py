@@ -12,6 +12,7 @@ from torch import nn
 
 from asebench.errors import AsebenchError
 from asebench.spaces import MobileNetArch, MobileNetSpace
+from asebench.supernet._checkpoint import save_torch_file
 
 __all__ = ["AccuracyPredictor", "encode_arch"]
 
@@ -97,9 +98,7 @@ class AccuracyPredictor(nn.Module):
         payload = {"format": _FORMAT, "hidden": self.hidden, "state": self.state_dict(),
                    "space": {"num_units": s.num_units, "kernels": list(s.kernels),
                              "expands": list(s.expands), "depths": list(s.depth_choices)}}
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
+        save_torch_file(path, payload)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> AccuracyPredictor:
