@@ -18,12 +18,13 @@ from typing import ClassVar
 
 import numpy as np
 
-from asebench.backends import Backend, BudgetedEvaluator
+from asebench.backends import Backend, BudgetedEvaluator, RestrictedBackend
 from asebench.errors import AsebenchError, BudgetExhausted
 from asebench.records import Arch, Budget, Trace
 from asebench.search._controller import Adam, Controller
 from asebench.search._graph import SubspaceGraph, adjacency, reward_feature
 from asebench.search._options import check_choice, check_float, check_int
+from asebench.spaces import SubSpace
 
 __all__ = ["ASESearch"]
 
@@ -190,14 +191,18 @@ class ASESearch:
                           self.policy == "uniform", allowed,
                           np.float32 if self.precision == "float32" else np.float64)
 
-    def _check_space(self, backend: Backend) -> tuple[int, ...]:
+    def _check_space(self, backend: Backend,
+                     starts: Sequence[tuple[Arch, ...] | None]) -> tuple[int, ...]:
         space = backend.space
         L = space.num_positions
         if self.M > L:
             raise AsebenchError(f"{self.name}: option M must be in 1..{L}, got {self.M}")
-        if self.initial_centers is not None:
-            for arch in self.initial_centers:
-                getattr(space, "parent", space).validate(arch)
+        # given centers must be archs of the whole space; outside a restriction they are
+        # replaced at the start of the run
+        full = space.parent if isinstance(space, SubSpace) else space
+        for centers in starts:
+            for arch in centers or ():
+                full.validate(arch)
         sizes = getattr(space, "sizes", None)
         return tuple(sizes) if sizes is not None else tuple(
             len(space.choices(p)) for p in range(L))
@@ -214,11 +219,6 @@ class ASESearch:
             initial_centers: optional K archs per seed (ASE-NAS+ with a different source run
                 per seed); overrides the ``initial_centers`` option.
         """
-        sizes = self._check_space(backend)
-        space = backend.space
-        allowed = [tuple(space.allowed_choices(p)) for p in range(len(sizes))]
-        restricted = any(len(a) < s for a, s in zip(allowed, sizes))
-        ctrl = self.controller(sizes, allowed if restricted else None)
         starts: list[tuple[Arch, ...] | None]
         if initial_centers is None:
             starts = [self.initial_centers] * len(rngs)
@@ -228,10 +228,11 @@ class ASESearch:
                     f"ase: {len(initial_centers)} initial-center sets for {len(rngs)} seeds")
             starts = [replace(self, initial_centers=tuple(map(tuple, c))).initial_centers
                       for c in initial_centers]
-            parent = getattr(backend.space, "parent", backend.space)
-            for centers in starts:
-                for arch in centers or ():
-                    parent.validate(arch)
+        sizes = self._check_space(backend, starts)
+        space = backend.space
+        allowed = [tuple(space.allowed_choices(p)) for p in range(len(sizes))]
+        restricted = any(len(a) < s for a, s in zip(allowed, sizes))
+        ctrl = self.controller(sizes, allowed if restricted else None)
         return _BatchRun(self, ctrl, backend, budget, rngs, starts).run()
 
 
@@ -264,10 +265,11 @@ class _BatchRun:
         self.m, self.ctrl, self.backend, self.budget = method, ctrl, backend, budget
         space = backend.space
         # membership is checked only where the space is restricted (the hot path stays bare)
-        self.contains = None if getattr(space, "is_full", True) else space.contains
+        self.contains = (space.contains if isinstance(space, SubSpace) and not space.is_full
+                         else None)
         # the paper's query-then-reject rule queries outside archs through the wrapped backend
-        queried = getattr(backend, "backend", backend) if method.infeasible == "query" \
-            else backend
+        queried = (backend.backend if method.infeasible == "query"
+                   and isinstance(backend, RestrictedBackend) else backend)
         self.seeds = [_Seed(rng, BudgetedEvaluator(queried, budget, rng)) for rng in rngs]
         self.starts = starts
 
