@@ -188,8 +188,11 @@ def export_digits(out: str | os.PathLike[str], size: int = 32, test_per_class: i
     _target(target, force)
     images, labels = load_digits_arrays()
     train_rows, test_rows = split_indices(labels, test_per_class, train_per_class, seed)
-    target.resolve().parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.resolve().parent))
+    try:
+        target.resolve().parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.resolve().parent))
+    except OSError as exc:
+        raise AsebenchError(f"cannot create {str(target)!r}: {exc.strerror or exc}") from None
     try:
         train_counts = _write_split(tmp, "train", images, labels, train_rows, size)
         test_counts = _write_split(tmp, "test", images, labels, test_rows, size)

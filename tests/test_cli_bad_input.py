@@ -123,6 +123,19 @@ CASES: dict[str, Case] = {
         lambda p: ["data", "import", str(p["empty"]), "--out", str(p["out"])]),
     "data import garbage file": Case(
         lambda p: ["data", "import", str(p["file"]), "--out", str(p["out"])]),
+    # -- data digits -----------------------------------------------------------------------
+    "data digits under a file": Case(
+        lambda p: ["data", "digits", str(p["file"] / "digits")],
+        lambda p: [p["file"] / "digits"]),
+    # a folder that passes the writability probe but cannot be created (as root, only a
+    # kernel file system refuses it)
+    "data digits where mkdir fails": Case(
+        lambda p: ["data", "digits", "/proc/asebench-no-such-dir/digits"],
+        lambda p: [Path("/proc/asebench-no-such-dir")]),
+    "data digits size too small": Case(lambda p: ["data", "digits", str(p["out"]),
+                                                  "--size", "4"]),
+    "data digits more test images than a digit has": Case(
+        lambda p: ["data", "digits", str(p["out"]), "--test-per-class", "500"]),
     # -- supernet --------------------------------------------------------------------------
     "supernet train missing folder": Case(
         lambda p: ["supernet", "train", "--data", str(p["tmp"] / "none"), "--out",
