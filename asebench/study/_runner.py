@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-import dataclasses
 import heapq
 import json
 import os
 import shutil
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from asebench.backends import TabularBackend, get_protocol
 from asebench.errors import AsebenchError
-from asebench.study._code_version import code_version
+from asebench.search import JSONValue, cost_hint_of
+from asebench.study._code_version import study_code_version
 from asebench.study._execute import RunContext, execute_chunk, make_searcher
 from asebench.study._executors import default_workers, make_executor
 from asebench.study._metadata import command_line, git_revision, package_versions
 from asebench.study._plan import Chunk, plan_cells, plan_chunks
 from asebench.study._progress import Progress
+from asebench.study._resolve import backends_of, infos_of, resolve_spec
 from asebench.study._spec import StudySpec
 from asebench.study._store import StudyStore
 from asebench.study._validate import check_study, run_context
@@ -28,41 +28,36 @@ from asebench.study._validate import check_study, run_context
 __all__ = ["resolve_config", "run_study"]
 
 
-def _table_info(spec: StudySpec) -> dict[str, Any] | None:
-    if spec.backend != "tabular":
-        return None
-    from asebench.tables import default_table
-
-    table = default_table(spec.data)
-    for dataset in spec.datasets:
-        table.check_dataset(dataset)
-    return {"name": table.meta.name, "path": str(Path(table.path).resolve()),
-            "sha256": table.sha256}
-
-
 def resolve_config(spec: StudySpec) -> dict[str, Any]:
     """The study's fully resolved configuration (what ``--resume`` must match).
 
     Raises:
-        AsebenchError: unknown protocol, dataset or method, or bad method options.
+        AsebenchError: unknown backend, protocol, dataset or method, or bad options.
     """
-    protocol = get_protocol(spec.protocol, **spec.protocol_options)
-    table = _table_info(spec)
+    spec = resolve_spec(spec)
+    infos = infos_of(spec)
+    first = next(iter(infos.values()))
     for method in spec.method_specs:
         make_searcher(method.name, method.options)
+    budget_s = spec.budget_s if spec.budget_s is not None else first.budget_s
+    if budget_s is None and spec.budget_queries is None:
+        raise AsebenchError(
+            f"backend {spec.backend!r} has no default budget: give one (--budget SECONDS)")
     config = {
         "methods": [m.to_dict() for m in spec.method_specs],
         "datasets": list(spec.datasets),
         "seeds": spec.seeds,
         "master_seed": spec.master_seed,
-        "protocol": dataclasses.asdict(protocol),
-        "budget_s": float(spec.budget_s if spec.budget_s is not None else protocol.budget_s),
+        "protocol": None if first.protocol is None else dict(first.protocol),
+        "budget_s": None if budget_s is None else float(budget_s),
         "backend": spec.backend,
-        "backend_options": dict(spec.backend_options),
-        "data": table,
+        "backend_options": spec.factory_options(),
+        "data": None if first.data is None else dict(first.data),
         "chunk_size": spec.chunk_size,
     }
-    if spec.constraints:  # only then: unconstrained studies keep their identity
+    if spec.budget_queries is not None:  # only then: other studies keep their identity
+        config["budget_queries"] = spec.budget_queries
+    if spec.constraints:
         from asebench.constraints import constraint_config
 
         config["constraints"] = constraint_config(_feasible_sets(spec))
@@ -73,29 +68,17 @@ def resolve_config(spec: StudySpec) -> dict[str, Any]:
 def _feasible_sets(spec: StudySpec) -> dict[str, Any]:
     """``{dataset: FeasibleSet}`` of a constrained study (validated: one-line errors)."""
     from asebench.constraints import validate_constraints
-    from asebench.tables import default_table
 
-    table = default_table(spec.data) if spec.backend == "tabular" else None
-    return validate_constraints(spec.constraints, table, spec.datasets, spec.backend)
+    return validate_constraints(spec.constraints, backends_of(spec))
 
 
-def _reward_columns(spec: StudySpec, config: Mapping[str, Any]) -> dict[str, str]:
-    if spec.backend != "tabular":
-        return {}
-    from asebench.tables import default_table
-
-    protocol = get_protocol(spec.protocol, **spec.protocol_options)
-    return {d: TabularBackend(d, protocol, default_table(spec.data)).reward_column
-            for d in spec.datasets}
-
-
-def _centers_of(runs: Any, label: str) -> dict[int, list[list[int]]]:
-    if "info_final_centers" not in runs.column_names:
+def _states_of(runs: Any, label: str) -> dict[int, JSONValue]:
+    if "transfer_state" not in runs.column_names:
         raise AsebenchError(
-            f"method {label!r} reported no final_centers; its transfer variant cannot run")
+            f"method {label!r} recorded no final state; its transfer variant cannot run")
     seeds = runs.column("seed").to_pylist()
-    centers = runs.column("info_final_centers").to_pylist()
-    return {s: json.loads(c) for s, c in zip(seeds, centers)}
+    states = runs.column("transfer_state").to_pylist()
+    return {s: json.loads(c) for s, c in zip(seeds, states)}
 
 
 def run_study(spec: StudySpec, out_dir: str | os.PathLike[str], *, workers: int | None = None,
@@ -121,6 +104,7 @@ def run_study(spec: StudySpec, out_dir: str | os.PathLike[str], *, workers: int 
     """
     if not isinstance(spec, StudySpec):
         raise AsebenchError("run_study needs a StudySpec")
+    spec = resolve_spec(spec)
     config = resolve_config(spec)
     check_study(spec, config["budget_s"])  # every option against the real spaces and data
     created = _folders_to_create(Path(out_dir))
@@ -148,10 +132,10 @@ def _run(spec: StudySpec, config: dict[str, Any], store: StudyStore, resume: boo
     done = store.prepare(config, resume)
     metadata: dict[str, Any] = {
         "study": config,
-        "reward_columns": _reward_columns(spec, config),
+        "reward_columns": {d: info.reward for d, info in infos_of(spec).items()},
         "versions": package_versions(),
         "git": git_revision(),
-        "code_version": code_version(),
+        "code_version": study_code_version(spec),
         "command": command_line(),
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "execution": {"executor": executor, "workers": workers or default_workers(),
@@ -167,8 +151,7 @@ def _run(spec: StudySpec, config: dict[str, Any], store: StudyStore, resume: boo
         from asebench.constraints import oracle_summary, store_check
 
         sets = _feasible_sets(spec)
-        metadata["constraint_oracle"] = oracle_summary(
-            sets, config["protocol"]["report_column"])
+        metadata["constraint_oracle"] = oracle_summary(sets)
         store.check = store_check(sets)
     store.write_metadata(metadata)
 
@@ -183,17 +166,14 @@ def _run(spec: StudySpec, config: dict[str, Any], store: StudyStore, resume: boo
     return store.root
 
 
-_HEAVY_METHODS = frozenset({"ase"})
-"""Methods whose runs cost far more wall time than the others (a learned controller)."""
-
-
-def _priority(chunk: Chunk, sources: set[str]) -> int:
-    """Chunks that unlock others first, then the slow ones, so cheap chunks fill the tail."""
+def _priority(chunk: Chunk, sources: set[str], cost: float) -> tuple[int, float]:
+    """Chunks that unlock others first, then the costly ones (by the method's declared cost
+    hint), so cheap chunks fill the tail."""
     if chunk.key in sources:
-        return 0
+        return (0, -cost)
     if chunk.cell.source is not None:
-        return 1
-    return 2 if chunk.cell.method.name in _HEAVY_METHODS else 3
+        return (1, -cost)
+    return (2, -cost)
 
 
 def _run_chunks(chunks: Sequence[Chunk], done: set[str], context: RunContext,
@@ -207,24 +187,28 @@ def _run_chunks(chunks: Sequence[Chunk], done: set[str], context: RunContext,
             assert cell.method.transfer is not None
             source = cells[(cell.source, cell.method.transfer)]
             source_of[chunk.key] = Chunk(source, chunk.start, chunk.stop).key
-    centers: dict[str, dict[int, list[list[int]]]] = {}
+    states: dict[str, dict[int, JSONValue]] = {}
     for key in set(source_of.values()) & done:
-        centers[key] = _centers_of(store.read_shard(key), key)
+        states[key] = _states_of(store.read_shard(key), key)
     todo = [c for c in chunks if c.key not in done]
     bar = Progress(sum(len(c) for c in chunks), sum(len(c) for c in chunks if c.key in done),
                    enabled=progress)
     if not todo:
         bar.close()
         return
-    pool = make_executor(executor_kind, workers, scheduler, spec.data)
+    pool = make_executor(executor_kind, workers, scheduler)
     sources = set(source_of.values())
     waiting = {c.key: c for c in todo if c.key in source_of and source_of[c.key] not in done}
     order = {c.key: i for i, c in enumerate(chunks)}
-    ready: list[tuple[int, int, Chunk]] = []
+    ready: list[tuple[tuple[int, float], int, Chunk]] = []
     running: dict[Any, Chunk] = {}
+    methods = {c.cell.label: c.cell.method for c in chunks}
+    costs = {label: cost_hint_of(make_searcher(m.name, m.options))
+             for label, m in methods.items()}
 
     def make_ready(chunk: Chunk) -> None:
-        heapq.heappush(ready, (_priority(chunk, sources), order[chunk.key], chunk))
+        heapq.heappush(ready, (_priority(chunk, sources, costs[chunk.cell.label]),
+                               order[chunk.key], chunk))
 
     try:
         for chunk in todo:
@@ -233,7 +217,7 @@ def _run_chunks(chunks: Sequence[Chunk], done: set[str], context: RunContext,
         while ready or running:
             while ready and len(running) < pool.slots:
                 chunk = heapq.heappop(ready)[2]
-                given = centers[source_of[chunk.key]] if chunk.key in source_of else None
+                given = states[source_of[chunk.key]] if chunk.key in source_of else None
                 running[pool.submit(execute_chunk, context, chunk, given)] = chunk
             for future in pool.wait_first(running):
                 chunk = running.pop(future)
@@ -242,7 +226,7 @@ def _run_chunks(chunks: Sequence[Chunk], done: set[str], context: RunContext,
                 bar.update(len(chunk))
                 dependants = [c for c in waiting.values() if source_of[c.key] == chunk.key]
                 if dependants:
-                    centers[chunk.key] = _centers_of(result.runs, chunk.cell.label)
+                    states[chunk.key] = _states_of(result.runs, chunk.cell.label)
                     for dependant in dependants:
                         del waiting[dependant.key]
                         make_ready(dependant)
