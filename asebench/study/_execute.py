@@ -128,16 +128,21 @@ def make_searcher(name: str, options: Mapping[str, object]) -> Searcher:
         raise AsebenchError(f"bad options for method {name!r}: {exc}") from None
 
 
-def encode_value(value: Any) -> Any:
+Scalar = bool | int | float | str | None
+"""What a runs-table cell holds."""
+
+
+def encode_value(value: object) -> Scalar:
     """A scalar stays a scalar; anything else becomes a JSON string (archs as int lists)."""
     if isinstance(value, (np.integer, np.floating, np.bool_)):
-        return value.item()
+        item: Scalar = value.item()
+        return item
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     return json.dumps(_plain(value))
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> object:
     if isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, (np.integer, np.floating, np.bool_)):
@@ -284,7 +289,8 @@ def execute_chunk(context: RunContext, chunk: Chunk,
 
 
 def _traces_table(method: str, label: str, dataset: str, columns: dict[str, list[np.ndarray]],
-                  arch_keys: list[Any], reporter: _Reporter, n: int) -> pa.Table:
+                  arch_keys: list[np.ndarray | list[str]], reporter: _Reporter,
+                  n: int) -> pa.Table:
     def repeat(value: str) -> pa.Array[Any]:
         return pa.DictionaryArray.from_arrays(np.zeros(n, dtype=np.int32), pa.array([value]))
 

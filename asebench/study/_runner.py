@@ -7,10 +7,15 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from asebench.constraints import Feasibility
 
 from asebench.errors import AsebenchError
 from asebench.search import JSONValue, cost_hint_of
@@ -28,7 +33,7 @@ from asebench.study._validate import check_study, run_context
 __all__ = ["resolve_config", "run_study"]
 
 
-def resolve_config(spec: StudySpec) -> dict[str, Any]:
+def resolve_config(spec: StudySpec) -> dict[str, object]:
     """The study's fully resolved configuration (what ``--resume`` must match).
 
     Raises:
@@ -43,7 +48,7 @@ def resolve_config(spec: StudySpec) -> dict[str, Any]:
     if budget_s is None and spec.budget_queries is None:
         raise AsebenchError(
             f"backend {spec.backend!r} has no default budget: give one (--budget SECONDS)")
-    config = {
+    config: dict[str, object] = {
         "methods": [m.to_dict() for m in spec.method_specs],
         "datasets": list(spec.datasets),
         "seeds": spec.seeds,
@@ -61,28 +66,34 @@ def resolve_config(spec: StudySpec) -> dict[str, Any]:
         from asebench.constraints import constraint_config
 
         config["constraints"] = constraint_config(_feasible_sets(spec))
-    plain: dict[str, Any] = json.loads(json.dumps(config, default=str))
+    plain: dict[str, object] = json.loads(json.dumps(config, default=str))
     return plain
 
 
-def _feasible_sets(spec: StudySpec) -> dict[str, Any]:
+def _budget_of(config: Mapping[str, object]) -> float | None:
+    budget = config.get("budget_s")
+    return float(budget) if isinstance(budget, (int, float)) else None
+
+
+def _feasible_sets(spec: StudySpec) -> dict[str, Feasibility]:
     """``{dataset: FeasibleSet}`` of a constrained study (validated: one-line errors)."""
     from asebench.constraints import validate_constraints
 
     return validate_constraints(spec.constraints, backends_of(spec))
 
 
-def _states_of(runs: Any, label: str) -> dict[int, JSONValue]:
+def _states_of(runs: pa.Table, label: str) -> dict[int, JSONValue]:
     if "transfer_state" not in runs.column_names:
         raise AsebenchError(
             f"method {label!r} recorded no final state; its transfer variant cannot run")
     seeds = runs.column("seed").to_pylist()
     states = runs.column("transfer_state").to_pylist()
-    return {s: json.loads(c) for s, c in zip(seeds, states)}
+    return {int(s): json.loads(c) for s, c in zip(seeds, states)
+            if s is not None and c is not None}
 
 
 def run_study(spec: StudySpec, out_dir: str | os.PathLike[str], *, workers: int | None = None,
-              executor: str = "local", scheduler: Any = None, resume: bool = False,
+              executor: str = "local", scheduler: object = None, resume: bool = False,
               progress: bool = True) -> Path:
     """Run every (method, dataset, seed) of ``spec`` and store the results in ``out_dir``.
 
@@ -106,7 +117,7 @@ def run_study(spec: StudySpec, out_dir: str | os.PathLike[str], *, workers: int 
         raise AsebenchError("run_study needs a StudySpec")
     spec = resolve_spec(spec)
     config = resolve_config(spec)
-    check_study(spec, config["budget_s"])  # every option against the real spaces and data
+    check_study(spec, _budget_of(config))  # every option against the real spaces and data
     created = _folders_to_create(Path(out_dir))
     store = StudyStore(out_dir)
     try:
@@ -127,10 +138,10 @@ def _folders_to_create(path: Path) -> list[Path]:
     return missing[::-1]
 
 
-def _run(spec: StudySpec, config: dict[str, Any], store: StudyStore, resume: bool,
-         workers: int | None, executor: str, scheduler: Any, progress: bool) -> Path:
+def _run(spec: StudySpec, config: dict[str, object], store: StudyStore, resume: bool,
+         workers: int | None, executor: str, scheduler: object, progress: bool) -> Path:
     done = store.prepare(config, resume)
-    metadata: dict[str, Any] = {
+    metadata: dict[str, object] = {
         "study": config,
         "reward_columns": {d: info.reward for d, info in infos_of(spec).items()},
         "versions": package_versions(),
@@ -156,7 +167,7 @@ def _run(spec: StudySpec, config: dict[str, Any], store: StudyStore, resume: boo
     store.write_metadata(metadata)
 
     chunks = plan_chunks(spec)
-    context = run_context(spec, config["budget_s"])
+    context = run_context(spec, _budget_of(config))
     tic = time.perf_counter()
     _run_chunks(chunks, done, context, store, spec, executor, workers, scheduler, progress)
     store.consolidate(c.key for c in chunks)
@@ -178,7 +189,7 @@ def _priority(chunk: Chunk, sources: set[str], cost: float) -> tuple[int, float]
 
 def _run_chunks(chunks: Sequence[Chunk], done: set[str], context: RunContext,
                 store: StudyStore, spec: StudySpec, executor_kind: str, workers: int | None,
-                scheduler: Any, progress: bool) -> None:
+                scheduler: object, progress: bool) -> None:
     cells = {(c.label, c.dataset): c for c in plan_cells(spec)}
     source_of: dict[str, str] = {}
     for chunk in chunks:
