@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from asebench._atomic_dir import publish_directory
+from asebench.analysis._paired import wilcoxon_p
 
 if TYPE_CHECKING:
     from asebench.livedemo._pipeline import DemoResult
@@ -28,17 +29,14 @@ __all__ = ["paired_summary", "write_report"]
 
 def paired_summary(runs: pd.DataFrame, first: str, second: str) -> dict[str, Any]:
     """Paired comparison of two methods' answers per seed on test and validation top-1."""
-    from scipy import stats
-
     a = runs[runs.method == first].set_index("seed").sort_index()
     b = runs[runs.method == second].set_index("seed").sort_index()
     seeds = a.index.intersection(b.index)
     out: dict[str, Any] = {"seeds": len(seeds)}
     for column in ("test_top1", "valid_top1"):
         diff = (a.loc[seeds, column] - b.loc[seeds, column]).to_numpy(dtype=float)
-        p = float("nan")
-        if np.any(diff != 0):
-            p = float(stats.wilcoxon(diff, zero_method="zsplit").pvalue)
+        p = wilcoxon_p(diff, alternative="two-sided", zero_method="zsplit",
+                       if_all_zero=float("nan"))
         out[column] = {"mean_diff": float(diff.mean()) if len(diff) else float("nan"),
                        "wins": int((diff > 0).sum()), "ties": int((diff == 0).sum()),
                        "losses": int((diff < 0).sum()), "wilcoxon_p": p,
