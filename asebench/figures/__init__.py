@@ -31,7 +31,6 @@ from asebench.figures._make import make_figures
 from asebench.figures._policy import caption_policy, plot_policy, policy_curves, policy_summary
 from asebench.figures._report import (
     ReportEntry,
-    atomic_write,
     write_figure,
     write_readme,
 )
@@ -51,7 +50,6 @@ __all__ = [
     "ReportEntry",
     "SyntheticArm",
     "anytime_curves",
-    "atomic_write",
     "best_so_far_by_step",
     "caption_ablation_curves",
     "caption_anytime",

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from asebench._atomic import atomic_write_text
 from asebench.figures._anytime import anytime_curves, caption_anytime, plot_anytime
 from asebench.figures._distance import PAPER_FIG6, distance_accuracy_table
 from asebench.figures._fig6 import caption_distance, plot_distance
@@ -31,7 +32,6 @@ from asebench.figures._hardware import DEFAULT_HARDWARE_SEEDS, HardwareStudies, 
 from asebench.figures._policy import caption_policy, plot_policy, policy_curves, policy_summary
 from asebench.figures._report import (
     ReportEntry,
-    atomic_write,
     write_figure,
     write_readme,
 )
@@ -222,7 +222,7 @@ def make_figures(out_dir: str | os.PathLike[str] = "reports", seeds: int = 500,
     from asebench.analysis import study_markdown, table1
 
     references = [label for label in table_study.labels if label.partition("[")[0] == "ase"]
-    path = atomic_write(out / "table1.md", study_markdown(table_study, references))
+    path = atomic_write_text(out / "table1.md", study_markdown(table_study, references))
     tables = [table1(table_study, reference=ref) for ref in references]
     entries.append(ReportEntry("table1", "Table I", caption_table1(tables), command,
                                _rel([path], out), image=False))

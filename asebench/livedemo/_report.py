@@ -10,7 +10,6 @@ import json
 import os
 import platform
 import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from asebench._atomic_dir import publish_directory
+from asebench._atomic import publish_directory, temp_directory
 from asebench.analysis._paired import wilcoxon_p
 
 if TYPE_CHECKING:
@@ -311,7 +310,7 @@ def write_report(result: DemoResult, data: Path) -> None:
 
     out = Path(result.out)
     out.resolve().parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.resolve().parent))
+    tmp = temp_directory(out)
     try:
         manifest = read_manifest(data) or {}
         result.supernet.to_csv(tmp / "supernet.csv", index=False)
