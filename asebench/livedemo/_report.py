@@ -166,7 +166,7 @@ def _ranking_task(cfg: Any, rank: pd.DataFrame) -> list[str]:
     if cfg.rank_train_per_class is not None:
         harder.append(f"{cfg.rank_train_per_class} training images per digit")
     return [
-        f"**A harder task for this check (documented, as the issue asks).** At the demo's "
+        f"**A harder task for this check, and why.** At the demo's "
         f"{cfg.size} px the main supernet scores these {len(rank)} sub-networks "
         f"{main.min():.1f}-{main.max():.1f}% on the test split (a spread of "
         f"{main.max() - main.min():.1f} points, about one test split's sampling error), and "
