@@ -290,7 +290,7 @@ def _readme(result: DemoResult, paired: dict[str, Any], manifest: dict[str, Any]
         "![search](search.png)",
         "",
         "## GPU",
-        "No GPU was available in this session: `benchmarks/supernet_speed.py`'s GPU figure "
+        "No GPU was available for this run: `benchmarks/supernet_speed.py`'s GPU figure "
         "(images/s with bf16 and channels-last at 224 px) was not measured. Nothing here needs "
         "a GPU.",
         "",
