@@ -28,7 +28,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -36,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from asebench._atomic_dir import publish_directory
+from asebench._atomic import publish_directory, temp_directory
 from asebench.errors import AsebenchError
 
 __all__ = ["DigitsExport", "export_digits", "load_digits_arrays", "split_indices", "folder_sha256",
@@ -190,7 +189,7 @@ def export_digits(out: str | os.PathLike[str], size: int = 32, test_per_class: i
     train_rows, test_rows = split_indices(labels, test_per_class, train_per_class, seed)
     try:
         target.resolve().parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.resolve().parent))
+        tmp = temp_directory(target)
     except OSError as exc:
         raise AsebenchError(f"cannot create {str(target)!r}: {exc.strerror or exc}") from None
     try:

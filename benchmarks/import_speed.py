@@ -12,7 +12,7 @@ memory growth per arch are extrapolated to the whole benchmark.
 
     python benchmarks/import_speed.py [--archs 15625] [--workers 2] [--fixture DIR]
 
-Goal (issue 7): <= 300 s on 2 cores, < 2 GB peak memory (parent + workers).
+Goal: <= 300 s on 2 cores, < 2 GB peak memory (parent + workers).
 """
 
 from __future__ import annotations

@@ -119,7 +119,7 @@ def main() -> None:
           f"per query) {autograd_run * 1e3:.0f} ms/run: one-by-one x{autograd_run / single:.1f},"
           f" batched x{autograd_run / batched:.1f}")
 
-    # search-space evolution (issue 11): one run vs a regularised-evolution run, same budget
+    # search-space evolution: one run vs a regularised-evolution run, same budget
     evo_s = _per_run(get("evolution"), backend, budget, 40)
     print(f"  regularised evolution   {evo_s * 1e3:8.1f} ms/run  (median over 40 seeds)")
     for name in ("nse", "autospace"):

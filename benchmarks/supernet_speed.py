@@ -6,7 +6,7 @@ Usage::
     python benchmarks/supernet_speed.py --gpu-only       # GPU: mbv3-w1.0@224 (goals below)
     python benchmarks/supernet_speed.py --out reports/supernet_speed.json
 
-Goals on one H100-class GPU (issue 6): training >= 3,000 images/s at 224 px (bf16,
+Goals on one H100-class GPU: training >= 3,000 images/s at 224 px (bf16,
 channels-last, data pipeline included) and scoring (BN recalibration + 1,000 held-out images)
 <= 2 s. Training is measured through ``train_supernet`` itself (expand phase: 4 sub-networks
 per step, distillation on, i.e. the most expensive phase, and the full phase), on a generated

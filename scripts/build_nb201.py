@@ -28,7 +28,7 @@ from asebench.tables._format import (  # noqa: E402
     write_table,
 )
 
-# Cost of one validation pass relative to one training epoch (DESIGN.md): the embedded table
+# Cost of one validation pass relative to one training epoch (see data/SOURCE.md): the table
 # has no NATS valid-per-time, so the 12-epoch query cost is estimated from the train time.
 VALID_TIME_RATIO = 0.346
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")

@@ -67,7 +67,7 @@ def test_corrupt_archive_in_the_process_pool(archive: Path, tmp_path: Path) -> N
     _truncate(target)
     with pytest.raises(DataError, match="000003.pickle.pbz2"):
         import_official(archive, tmp_path / "pool.npz", workers=2)
-    assert not any(tmp_path.glob("*.npz*")) and not any(tmp_path.glob(".*partial"))
+    assert not any(tmp_path.glob("*.npz*")) and not any(tmp_path.glob(".*"))  # no temp left
 
 
 def test_missing_arch_archive(archive: Path, tmp_path: Path) -> None:

@@ -7,6 +7,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from asebench.analysis._paired import wilcoxon_p
+
 __all__ = ["PairedComparison", "bootstrap_mean_ci", "paired_comparison"]
 
 
@@ -39,15 +41,11 @@ def bootstrap_mean_ci(diff: np.ndarray, level: float = 0.95, resamples: int = 10
 
 def paired_comparison(a: np.ndarray, b: np.ndarray, seed: int = 0) -> PairedComparison:
     """Two-sided Wilcoxon signed-rank test of ``a`` vs ``b`` (paired) and a 95% bootstrap
-    interval of the mean of ``a - b``. All-equal pairs give p = 1."""
-    from scipy.stats import wilcoxon
-
+    interval of the mean of ``a - b`` (:func:`~asebench.analysis._paired.wilcoxon_p`, zero
+    differences dropped). All-equal pairs give p = 1."""
     diff = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
     if diff.size == 0:
         return PairedComparison(0, float("nan"), float("nan"), float("nan"), float("nan"))
-    if not np.any(diff):
-        p = 1.0
-    else:
-        p = float(wilcoxon(diff).pvalue)
+    p = wilcoxon_p(diff, alternative="two-sided", zero_method="wilcox", if_all_zero=1.0)
     low, high = bootstrap_mean_ci(diff, seed=seed)
     return PairedComparison(int(diff.size), float(diff.mean()), low, high, p)

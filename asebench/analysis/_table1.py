@@ -196,7 +196,6 @@ def study_markdown(study: Study, references: Sequence[str] | None = None) -> str
     Default references: every plain ASE-NAS label of the study (``ase`` and variants such as
     ``ase[lr=0.001]``; not the transfer runs), else the first label.
     """
-    labels = study.labels
     if not references:
         references = default_references(study)
     tables = [table1(study, reference=ref) for ref in references]

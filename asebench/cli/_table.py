@@ -17,9 +17,9 @@ __all__ = ["table"]
               help="Write the table to this file (atomically) instead of printing it.")
 def table(study_dir: str, latex: bool, references: tuple[str, ...], out_file: str | None) -> None:
     """Print Table I of the study in STUDY_DIR: ours beside the paper's, paired tests."""
+    from asebench._atomic import atomic_write_text
     from asebench.analysis import default_references, load, study_markdown, table1, to_latex
     from asebench.errors import AsebenchError
-    from asebench.study import atomic_write_text
 
     study = load(study_dir)
     labels = study.labels

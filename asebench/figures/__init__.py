@@ -1,12 +1,15 @@
 """The paper's figures: statistics from DataFrames, plots, captions and the report writer.
 
 Plot functions take DataFrames and return matplotlib Figures; they never read files.
-:func:`make_figures` runs the studies it needs and writes everything into ``reports/``.
+:func:`make_figures` walks the declared figures (:data:`FIGURES`, each a :class:`FigureSpec`:
+a name, the study groups it reads, a builder), runs the studies they need and writes
+everything into ``reports/``.
 """
 
 from __future__ import annotations
 
 from asebench.figures._anytime import anytime_curves, caption_anytime, plot_anytime
+from asebench.figures._builders import FIGURES
 from asebench.figures._distance import (
     PAPER_FIG6,
     distance_accuracy_table,
@@ -31,10 +34,10 @@ from asebench.figures._make import make_figures
 from asebench.figures._policy import caption_policy, plot_policy, policy_curves, policy_summary
 from asebench.figures._report import (
     ReportEntry,
-    atomic_write,
     write_figure,
     write_readme,
 )
+from asebench.figures._spec import FigureInputs, FigureSettings, FigureSpec
 from asebench.figures._stats import Comparison, compare, summarize
 from asebench.figures._studies import FigureStudies, study_directory
 from asebench.figures._style import METHOD_COLORS, color_for, display_name, paper_style
@@ -42,16 +45,19 @@ from asebench.figures._synthetic import SyntheticArm, synthetic_study
 from asebench.figures._table1 import caption_table1
 
 __all__ = [
+    "FIGURES",
     "FIG7_LABELS",
     "FIG8_PANELS",
     "METHOD_COLORS",
     "PAPER_FIG6",
     "Comparison",
+    "FigureInputs",
+    "FigureSettings",
+    "FigureSpec",
     "FigureStudies",
     "ReportEntry",
     "SyntheticArm",
     "anytime_curves",
-    "atomic_write",
     "best_so_far_by_step",
     "caption_ablation_curves",
     "caption_anytime",

@@ -334,11 +334,9 @@ def caption_pareto(answers: pd.DataFrame, fronts: pd.DataFrame) -> str:
 def hardware_entries(plan: HardwareStudies, out: Path, root: Path, workers: int | None,
                      progress: bool, say: Callable[[str], None], command: str) -> list[Any]:
     """Run (or reuse) the constrained studies, write the two figures; the README entries."""
-    import os
     import time
 
     from asebench.analysis import load
-    from asebench.figures._report import ReportEntry, write_figure
     from asebench.figures._studies import study_directory
     from asebench.study import run_study
     from asebench.tables import default_table
@@ -354,6 +352,16 @@ def hardware_entries(plan: HardwareStudies, out: Path, root: Path, workers: int 
         studies.append(load(run_study(spec, target, workers=workers, resume=True,
                                       progress=progress)))
         say(f"study {name}: {target} ({time.perf_counter() - tic:.1f} s)")
+    return hardware_figures(plan, studies, table, out, command, say)
+
+
+def hardware_figures(plan: HardwareStudies, studies: Sequence[Any], table: NB201Table,
+                     out: Path, command: str, say: Callable[[str], None]) -> list[Any]:
+    """Write the two figures from the loaded constrained studies; the README entries."""
+    import os
+
+    from asebench.figures._report import ReportEntry, write_figure
+
     runs = collect_runs(studies)
     summary = hardware_summary(runs)
     answers = answers_with_metric(runs, table)

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from scipy import stats as _sps
 
+from asebench.analysis._paired import wilcoxon_p
 from asebench.figures._checks import require_columns
 from asebench.figures._style import dataset_name, new_figure, styled
 
@@ -100,8 +100,8 @@ def policy_summary(runs: pd.DataFrame, reference: str = "ase",
                                                                           how="inner")
                 d = (paired["a"] - paired["b"]).to_numpy()
                 diff = float(d.mean()) if len(d) else np.nan
-                if len(d) >= 2 and np.any(d != 0):
-                    p = float(_sps.wilcoxon(d).pvalue)
+                p = wilcoxon_p(d, alternative="two-sided", zero_method="wilcox",
+                               if_all_zero=float("nan"), min_pairs=2)
             rows.append({"label": label, "dataset": dataset, "mean": arm[value].mean(),
                          "std": arm[value].std(ddof=1), "n": len(arm),
                          "final_entropy_fraction": float(np.nanmean(finals)),

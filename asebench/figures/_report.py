@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,23 +10,9 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-__all__ = ["ReportEntry", "atomic_write", "write_figure", "write_readme"]
+from asebench._atomic import atomic_write_bytes, atomic_write_text
 
-
-def atomic_write(path: Path, data: bytes | str) -> Path:
-    """Write ``data`` to ``path`` through a temp file in the same folder and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode() if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+__all__ = ["ReportEntry", "write_figure", "write_readme"]
 
 
 def _figure_bytes(fig: Figure, fmt: str) -> bytes:
@@ -54,13 +38,13 @@ def write_figure(out_dir: Path | str, name: str, fig: Figure,
         The paths written, figures first.
     """
     out = Path(out_dir)
-    paths = [atomic_write(out / f"{name}.{fmt}", _figure_bytes(fig, fmt)) for fmt in ("png",
-                                                                                    "pdf")]
+    paths = [atomic_write_bytes(out / f"{name}.{fmt}", _figure_bytes(fig, fmt))
+             for fmt in ("png", "pdf")]
     frames = {name: data} if isinstance(data, pd.DataFrame) else {
         f"{name}_{suffix}": frame for suffix, frame in data.items()}
     for stem, frame in frames.items():
-        paths.append(atomic_write(out / f"{stem}.csv", frame.to_csv(index=False,
-                                                                    float_format="%.6g")))
+        paths.append(atomic_write_text(out / f"{stem}.csv",
+                                       frame.to_csv(index=False, float_format="%.6g")))
     return paths
 
 
@@ -99,4 +83,4 @@ def write_readme(out_dir: Path | str, entries: Sequence[ReportEntry], header: st
         lines += ["```sh", entry.command, "```", ""]
         if entry.files:
             lines += ["Files: " + ", ".join(f"[{f}]({f})" for f in entry.files), ""]
-    return atomic_write(Path(out_dir) / "README.md", "\n".join(lines))
+    return atomic_write_text(Path(out_dir) / "README.md", "\n".join(lines))

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from asebench.study import StudySpec
 
 __all__ = ["SpaceEvolutionStudies", "caption_space_evolution", "evoked_union_size",
-           "plot_space_evolution", "space_evolution_curves", "space_evolution_entries"]
+           "plot_space_evolution", "space_evolution_curves", "space_evolution_entries",
+           "space_evolution_figure"]
 
 DEFAULT_SPACE_EVOLUTION_SEEDS = 100
 """Runs per method and dataset of the space-evolution study (an ablation-sized study)."""
@@ -213,10 +214,7 @@ def space_evolution_entries(plan: SpaceEvolutionStudies, out: Path, root: Path,
                             workers: int | None, progress: bool, say: Callable[[str], None],
                             command: str) -> list[Any]:
     """Run (or reuse) the study, write the figure; its README entry."""
-    from asebench.analysis import load
-    from asebench.figures._report import ReportEntry, write_figure
     from asebench.figures._studies import study_directory
-    from asebench.search import get
     from asebench.study import run_study
 
     spec = plan.spec()
@@ -224,6 +222,16 @@ def space_evolution_entries(plan: SpaceEvolutionStudies, out: Path, root: Path,
     tic = time.perf_counter()
     path = run_study(spec, target, workers=workers, resume=True, progress=progress)
     say(f"study space-evolution: {target} ({time.perf_counter() - tic:.1f} s)")
+    return space_evolution_figure(Path(path), out, command, say)
+
+
+def space_evolution_figure(path: Path, out: Path, command: str, say: Callable[[str], None]
+                           ) -> list[Any]:
+    """Write the figure from the stored study at ``path``; its README entry."""
+    from asebench.analysis import load
+    from asebench.figures._report import ReportEntry, write_figure
+    from asebench.search import get
+
     runs = load(path).runs
     traces = pd.read_parquet(Path(path) / "traces", columns=[
         "label", "dataset", "seed", "elapsed_s", "incumbent_reward"])

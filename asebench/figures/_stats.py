@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _sps
 
+from asebench.analysis._paired import wilcoxon_p
+
 __all__ = ["Comparison", "compare", "summarize"]
 
 SUMMARY_COLUMNS = ["mean", "std", "n"]
@@ -26,9 +28,9 @@ def summarize(frame: pd.DataFrame, by: Sequence[str], value: str) -> pd.DataFram
 class Comparison:
     """Is ``a`` larger than ``b``? Means, and a one-sided test's p-value.
 
-    The test is the Wilcoxon signed-rank test when both samples come from the same seeds
-    (paired), otherwise the Mann-Whitney U test; ``p`` is NaN when a test is impossible
-    (fewer than two values, or all differences zero).
+    The test is the one-sided Wilcoxon signed-rank test (zero differences dropped) when both
+    samples come from the same seeds (paired), otherwise the Mann-Whitney U test; ``p`` is
+    NaN when a test is impossible (fewer than two values, or all differences zero).
     """
 
     mean_a: float
@@ -59,8 +61,8 @@ def compare(a: pd.DataFrame, b: pd.DataFrame, value: str, key: str = "seed") -> 
     try:
         if paired:
             diff = joined[f"{value}_a"].to_numpy() - joined[f"{value}_b"].to_numpy()
-            if np.any(diff != 0):
-                p = float(_sps.wilcoxon(diff, alternative="greater").pvalue)
+            p = wilcoxon_p(diff, alternative="greater", zero_method="wilcox",
+                           if_all_zero=float("nan"))
         elif len(a) >= 2 and len(b) >= 2:
             p = float(_sps.mannwhitneyu(a[value], b[value], alternative="greater").pvalue)
     except ValueError:

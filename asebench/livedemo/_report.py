@@ -10,7 +10,6 @@ import json
 import os
 import platform
 import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from asebench._atomic_dir import publish_directory
+from asebench._atomic import publish_directory, temp_directory
+from asebench.analysis._paired import wilcoxon_p
 
 if TYPE_CHECKING:
     from asebench.livedemo._pipeline import DemoResult
@@ -28,17 +28,14 @@ __all__ = ["paired_summary", "write_report"]
 
 def paired_summary(runs: pd.DataFrame, first: str, second: str) -> dict[str, Any]:
     """Paired comparison of two methods' answers per seed on test and validation top-1."""
-    from scipy import stats
-
     a = runs[runs.method == first].set_index("seed").sort_index()
     b = runs[runs.method == second].set_index("seed").sort_index()
     seeds = a.index.intersection(b.index)
     out: dict[str, Any] = {"seeds": len(seeds)}
     for column in ("test_top1", "valid_top1"):
         diff = (a.loc[seeds, column] - b.loc[seeds, column]).to_numpy(dtype=float)
-        p = float("nan")
-        if np.any(diff != 0):
-            p = float(stats.wilcoxon(diff, zero_method="zsplit").pvalue)
+        p = wilcoxon_p(diff, alternative="two-sided", zero_method="zsplit",
+                       if_all_zero=float("nan"))
         out[column] = {"mean_diff": float(diff.mean()) if len(diff) else float("nan"),
                        "wins": int((diff > 0).sum()), "ties": int((diff == 0).sum()),
                        "losses": int((diff < 0).sum()), "wilcoxon_p": p,
@@ -169,7 +166,7 @@ def _ranking_task(cfg: Any, rank: pd.DataFrame) -> list[str]:
     if cfg.rank_train_per_class is not None:
         harder.append(f"{cfg.rank_train_per_class} training images per digit")
     return [
-        f"**A harder task for this check (documented, as the issue asks).** At the demo's "
+        f"**A harder task for this check, and why.** At the demo's "
         f"{cfg.size} px the main supernet scores these {len(rank)} sub-networks "
         f"{main.min():.1f}-{main.max():.1f}% on the test split (a spread of "
         f"{main.max() - main.min():.1f} points, about one test split's sampling error), and "
@@ -293,7 +290,7 @@ def _readme(result: DemoResult, paired: dict[str, Any], manifest: dict[str, Any]
         "![search](search.png)",
         "",
         "## GPU",
-        "No GPU was available in this session: `benchmarks/supernet_speed.py`'s GPU figure "
+        "No GPU was available for this run: `benchmarks/supernet_speed.py`'s GPU figure "
         "(images/s with bf16 and channels-last at 224 px) was not measured. Nothing here needs "
         "a GPU.",
         "",
@@ -313,7 +310,7 @@ def write_report(result: DemoResult, data: Path) -> None:
 
     out = Path(result.out)
     out.resolve().parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.resolve().parent))
+    tmp = temp_directory(out)
     try:
         manifest = read_manifest(data) or {}
         result.supernet.to_csv(tmp / "supernet.csv", index=False)

@@ -1,8 +1,8 @@
 """Search on the live backend under a MAdds cap: every method on the same paired seeds and the
 same number of queries.
 
-The cap is an ordinary constraint (``madds_m<=CAP``, :func:`asebench.constraints.constrained_backend`,
-the mechanism every study uses): MAdds are analytic, so every method proposes only sub-networks
+The cap is an ordinary constraint (``madds_m<=CAP`` through
+:func:`asebench.constraints.constrained_backend`, the mechanism every study uses): MAdds are analytic, so every method proposes only sub-networks
 within the cap and an infeasible one is never scored (so ASE-NAS's centers, all queried, are
 feasible too). The budget is a number of queries rather than seconds, so that other processes
 on a shared machine cannot change what a run may do.

@@ -29,7 +29,7 @@ query-based search, and why:
 * The reference architecture keeps the evolution away from poor sub-spaces: whenever a better
   arch is found it becomes the reference and its choices are put into every sub-space (each
   position drops its lowest-scored other choice to make room); mutations never remove it.
-* Defaults: ``population`` 8 and ``evolve_fraction`` 0.5 as the issue reads the paper;
+* Defaults: ``population`` 8 and ``evolve_fraction`` 0.5 as we read the paper;
   ``subset`` 3 (729 of NB201's 15,625 archs, so phase 2 has more archs than queries) and
   ``samples`` 8 were chosen among {2, 3} x {4, 8} on a separate seed range (200 runs from
   master seed 12345 on each NB201 dataset), never on the study's seeds; with 8 samples a

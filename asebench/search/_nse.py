@@ -37,7 +37,7 @@ search, and why:
   choices (NB201: at most 4 rounds of 2^6 = 64 archs).
 * The inner searcher inherits the ``max(front, 10)`` best archs found so far that lie in the new
   space (10: regularised evolution's population).
-* Defaults (``subset`` 2, ``inner`` evolution, top-5 ``front``) are the issue's reading of the
+* Defaults (``subset`` 2, ``inner`` evolution, top-5 ``front``) are our reading of the
   paper; ``threshold`` 0.5 (half-way between the round's worst reward and the position's best
   choice) is a plain midpoint, not tuned; ``rounds`` None runs until every pool is empty, as
   the paper traverses the whole pool.

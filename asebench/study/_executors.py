@@ -102,6 +102,7 @@ class DaskExecutor:
         except ImportError:  # pragma: no cover - distributed is a dependency
             raise AsebenchError("--executor dask needs the 'distributed' package") from None
         self._cluster = None
+        self._owns_client = True
         try:
             if scheduler:
                 self._client = Client(scheduler, timeout="20s")
@@ -121,7 +122,8 @@ class DaskExecutor:
     @classmethod
     def from_client(cls, client: Any) -> DaskExecutor:
         self = cls.__new__(cls)
-        self._cluster, self._client = None, client
+        # the caller's client: used, never closed (the caller may run more studies on it)
+        self._cluster, self._client, self._owns_client = None, client, False
         client.run(_init_worker)
         self.slots = self._slots()
         return self
@@ -135,7 +137,9 @@ class DaskExecutor:
         return set(wait(list(futures), return_when="FIRST_COMPLETED").done)
 
     def close(self) -> None:
-        if getattr(self, "_owns_client", True):
+        """Close the client and cluster this executor created; a client passed to
+        :meth:`from_client` stays open."""
+        if self._owns_client:
             self._client.close()
         if self._cluster is not None:
             self._cluster.close()

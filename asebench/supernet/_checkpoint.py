@@ -10,6 +10,7 @@ from typing import Any
 
 import torch
 
+from asebench._atomic import atomic_write
 from asebench.errors import AsebenchError
 from asebench.supernet._config import SupernetConfig
 from asebench.supernet._supernet import SuperNet
@@ -55,10 +56,8 @@ def make_parent(path: str | os.PathLike[str]) -> None:
 
 
 def save_torch_file(path: Path, payload: Mapping[str, Any]) -> None:
-    """``torch.save`` atomically: a temp file in the same folder, then ``os.replace``."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    torch.save(dict(payload), tmp)
-    os.replace(tmp, path)
+    """``torch.save`` atomically (:func:`asebench._atomic.atomic_write`)."""
+    atomic_write(path, lambda tmp: torch.save(dict(payload), tmp))
 
 
 def load_torch_file(path: Path, what: str, unreadable: str | None = None) -> Any:
@@ -75,7 +74,7 @@ def load_torch_file(path: Path, what: str, unreadable: str | None = None) -> Any
 
 
 def save_checkpoint(path: str | os.PathLike[str], ckpt: Checkpoint) -> None:
-    """Write atomically (temp file in the same folder, then ``os.replace``)."""
+    """Write atomically (:func:`save_torch_file`)."""
     path = Path(path)
     make_parent(path)
     payload = {

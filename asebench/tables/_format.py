@@ -17,8 +17,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -26,7 +24,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DATASETS", "SEEDS_200", "FORMAT_VERSION", "TableMeta", "write_table", "sha256_file"]
+from asebench._atomic import atomic_write_bytes
+
+__all__ = ["DATASETS", "SEEDS_200", "FORMAT_VERSION", "TableMeta", "sha256_file", "table_bytes",
+           "write_table"]
 
 DATASETS: tuple[str, ...] = ("cifar10", "cifar100", "ImageNet16-120")
 SEEDS_200: tuple[int, ...] = (777, 888, 999)
@@ -65,22 +66,17 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_table(path: Path, arrays: Mapping[str, np.ndarray], meta: TableMeta) -> str:
-    """Write ``arrays`` + ``meta`` atomically to ``path``; return the file's sha256."""
-    path = Path(path)
+def table_bytes(arrays: Mapping[str, np.ndarray], meta: TableMeta) -> bytes:
+    """The ``.npz`` file of ``arrays`` + ``meta``, in memory."""
     payload: dict[str, Any] = dict(arrays)
     payload[META_KEY] = np.frombuffer(meta.to_json().encode(), dtype=np.uint8)
     buffer = io.BytesIO()
     np.savez(buffer, **payload)
-    data = buffer.getvalue()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    return buffer.getvalue()
+
+
+def write_table(path: Path, arrays: Mapping[str, np.ndarray], meta: TableMeta) -> str:
+    """Write ``arrays`` + ``meta`` atomically to ``path``; return the file's sha256."""
+    data = table_bytes(arrays, meta)
+    atomic_write_bytes(path, data)
     return hashlib.sha256(data).hexdigest()

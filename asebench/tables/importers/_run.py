@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import os
 import pickle
@@ -13,13 +14,14 @@ from typing import Any
 
 import numpy as np
 
+from asebench._atomic import atomic_write_files
 from asebench.errors import AsebenchError, DataError
 from asebench.tables._format import (
     DATASETS,
     SEEDS_200,
     TableMeta,
     sha256_file,
-    write_table,
+    table_bytes,
 )
 from asebench.tables.importers._archive import read_archive, read_error, read_meta
 from asebench.tables.importers._assemble import Columns
@@ -188,19 +190,9 @@ def _seeds(arrays: Mapping[str, np.ndarray]) -> tuple[int, ...]:
 
 def _write(out: Path, arrays: dict[str, np.ndarray], meta: TableMeta) -> str:
     """Table + ``.sha256`` sidecar, both via temp files renamed only once both are complete."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tag = f".{out.name}.{os.getpid()}"
-    table_tmp = out.with_name(tag + ".partial")
-    sidecar = out.with_name(out.name + ".sha256")
-    sidecar_tmp = out.with_name(tag + ".sha256.partial")
-    try:
-        digest = write_table(table_tmp, arrays, meta)
-        sidecar_tmp.write_text(f"{digest}  {out.name}\n")
-        os.replace(table_tmp, out)
-        os.replace(sidecar_tmp, sidecar)
-    finally:
-        table_tmp.unlink(missing_ok=True)
-        sidecar_tmp.unlink(missing_ok=True)
+    data = table_bytes(arrays, meta)
+    digest = hashlib.sha256(data).hexdigest()
+    atomic_write_files({out: data, out.with_name(out.name + ".sha256"): f"{digest}  {out.name}\n"})
     return digest
 
 
