@@ -135,3 +135,17 @@ def test_ddp_reference_tells_a_shard_apart() -> None:
         runs.append(_ddp._flat(net))
     assert torch.allclose(runs[0], runs[1], rtol=_ddp.RTOL, atol=_ddp.ATOL)
     assert (runs[0] - runs[2]).abs().max() > 100 * _ddp.ATOL
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks how a CPU machine fares")
+def test_gpu_tests_check_runs_the_marked_tests(tmp_path: Path) -> None:
+    """Told there is CUDA where there is none, the check runs pytest on the gpu-marked tests,
+    which then skip: a failure that names them, not a pass."""
+    from asebench.doctor import Setting
+    from asebench.doctor._checks import check_gpu_tests
+
+    outcome = check_gpu_tests(Setting(cuda=True, quick=False, workdir=str(tmp_path),
+                                      limit_s=300))
+    assert outcome.status == "fail" and "skipped" in outcome.summary
+    assert " deselected" in outcome.summary and outcome.figures["exit"] == 0

@@ -287,7 +287,8 @@ def _tests_folder() -> Path | None:
     import asebench
 
     tests = Path(asebench.__file__).resolve().parent.parent / "tests"
-    return tests if (tests / "conftest.py").exists() else None
+    return tests if (tests / "conftest.py").exists() and \
+        (tests / "test_supernet_train.py").exists() else None
 
 
 def check_gpu_tests(s: Setting) -> Outcome:

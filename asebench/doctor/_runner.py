@@ -86,6 +86,9 @@ def _run_one(check: Check, setting: Setting) -> tuple[str, str, dict[str, Any]]:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
         return "fail", f"timed out after {setting.limit_s:.0f} s", {}
+    except BaseException:  # Ctrl-C: the check runs in its own session and would outlive us
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
     if result.exists():
         data = json.loads(result.read_text())
         return str(data["status"]), str(data["summary"]), dict(data["figures"])
