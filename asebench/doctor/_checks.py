@@ -189,7 +189,9 @@ def check_score(s: Setting) -> Outcome:
     figures = {"resolution": res, "images": 1000, "calibration": 500,
                "arch": scorer.space.to_string(arch), "seconds_first": round(first.seconds, 3),
                "seconds": round(second.seconds, 3), "top1": second.top1}
-    ok = 0 <= second.top1 <= 100 and second.top5 >= second.top1 and first.top1 == second.top1
+    # the same arch scores the same (on a GPU up to a few images of float non-determinism)
+    ok = 0 <= second.top1 <= 100 and second.top5 >= second.top1 and \
+        abs(first.top1 - second.top1) <= 0.3
     summary = (f"one sub-network at {res} px, 1,000 images: {second.seconds:.2f} s "
                f"(first call {first.seconds:.2f} s)")
     return Outcome("pass" if ok else "fail",
