@@ -25,10 +25,12 @@ def doctor(out: str, quick: bool, progress: bool) -> None:
     from asebench.doctor import environment, report_paths, run_doctor, to_markdown, write_report
     from asebench.doctor._report import check_writable
 
-    md, js = report_paths(out, environment())
+    check_writable(report_paths(out, {}))  # before the probe: {device} changes no folder
+    env = environment()
+    md, js = report_paths(out, env)
     check_writable((md, js))
     report = run_doctor(quick, progress=(lambda line: click.echo(line, err=True))
-                        if progress else None)
+                        if progress else None, env=env)
     click.echo(to_markdown(report))
     write_report(report, md, js)
     click.echo(f"wrote {md} and {js}", err=True)

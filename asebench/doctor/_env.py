@@ -1,12 +1,15 @@
 """The environment part of the doctor's report: versions, devices, CPU cores and extras.
 
-torch is imported here only inside :func:`environment`, and its absence is a finding (the
-``live`` extra is missing), not a crash: the tabular half of asebench runs without it.
+torch and CUDA are probed in a child process: the doctor's own process never imports torch
+(whose absence is a finding, the ``live`` extra missing, not a crash) and never holds a CUDA
+context, which on a GPU in exclusive-process mode would lock the checks out of it.
 """
 
 from __future__ import annotations
 
 import importlib.metadata as metadata
+import importlib.util
+import json
 import os
 import platform
 import re
@@ -15,7 +18,7 @@ import subprocess
 import sys
 from typing import Any
 
-__all__ = ["environment", "extras", "LIVE_HINT"]
+__all__ = ["environment", "extras", "torch_info", "LIVE_HINT"]
 
 LIVE_HINT = "pip install 'asebench[live]'"
 
@@ -70,13 +73,32 @@ def _driver() -> str | None:
     return lines[0] if proc.returncode == 0 and lines else None
 
 
-def _torch() -> dict[str, Any]:
+def _no_torch(why: str) -> dict[str, Any]:
+    return {"torch": None, "cuda_available": False, "devices": [], "torch_missing": why}
+
+
+def _probe_torch(timeout_s: float = 120.0) -> dict[str, Any]:
+    """:func:`torch_info` from a child process."""
+    if importlib.util.find_spec("torch") is None:
+        return _no_torch(f"torch is not installed: the live extra is missing ({LIVE_HINT})")
+    code = ("import json; from asebench.doctor._env import torch_info; "
+            "print(json.dumps(torch_info()))")
     try:
-        import torch
-    except ImportError:
-        return {"torch": None, "cuda_available": False,
-                "torch_missing": f"torch is not installed: the live extra is missing "
-                                 f"({LIVE_HINT})"}
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        return _no_torch(f"importing torch and probing CUDA took over {timeout_s:.0f} s")
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
+        return _no_torch(f"torch does not import: {' '.join(last.split())[:300]}")
+    info: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return info
+
+
+def torch_info() -> dict[str, Any]:
+    """torch's version and threads, CUDA, cuDNN, driver, devices and bf16 (imports torch)."""
+    import torch
+
     info: dict[str, Any] = {"torch": torch.__version__, "torch_threads": torch.get_num_threads(),
                             "cuda_build": torch.version.cuda,
                             "cudnn": None, "driver": None, "devices": [],
@@ -101,4 +123,5 @@ def environment() -> dict[str, Any]:
     except metadata.PackageNotFoundError:
         version = "unknown (not installed)"
     return {"asebench": version, "python": sys.version.split()[0],
-            "platform": platform.platform(), **_cpu_cores(), **_torch(), "extras": extras()}
+            "platform": platform.platform(), **_cpu_cores(), **_probe_torch(),
+            "extras": extras()}

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from asebench.doctor._checks import CHECKS, Check, Setting
-from asebench.doctor._env import LIVE_HINT, environment
+from asebench.doctor._env import environment
 
 __all__ = ["CheckResult", "DoctorReport", "run_doctor", "BOUND_S", "QUICK_BOUND_S"]
 
@@ -102,7 +102,8 @@ GPU_ONLY = ("bf16 + channels-last training at 224 px and its peak GPU memory",
 
 
 def run_doctor(quick: bool = False, progress: Callable[[str], None] | None = None,
-               checks: tuple[Check, ...] = CHECKS) -> DoctorReport:
+               checks: tuple[Check, ...] = CHECKS,
+               env: dict[str, Any] | None = None) -> DoctorReport:
     """Collect the environment and run ``checks`` (each in a subprocess, with its limit).
 
     Args:
@@ -110,16 +111,16 @@ def run_doctor(quick: bool = False, progress: Callable[[str], None] | None = Non
             :data:`BOUND_S`).
         progress: called with a line before each check starts.
         checks: the checks to run (default: all of them).
+        env: :func:`environment`'s result when the caller has it already.
     """
     t0 = time.monotonic()
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    env = environment()
+    env = env if env is not None else environment()
     bound = QUICK_BOUND_S if quick else BOUND_S
     cuda = bool(env["cuda_available"])
     notes: list[str] = []
     if env["torch"] is None:
-        notes.append(f"torch is not installed: the live extra is missing ({LIVE_HINT}); "
-                     f"no check of the live backend could run")
+        notes.append(f"{env['torch_missing']}: no check of the live backend could run")
     elif not cuda:
         notes.append("No CUDA GPU: the CPU versions ran (small images, gloo, one torch thread "
                      "per process, so the figures are per core); not run: "
@@ -130,7 +131,7 @@ def run_doctor(quick: bool = False, progress: Callable[[str], None] | None = Non
         left = bound - (time.monotonic() - t0)
         if env["torch"] is None:
             results.append(CheckResult(check.name, check.title, "skip",
-                                       f"skipped: the live extra is missing ({LIVE_HINT})"))
+                                       f"skipped: {env['torch_missing']}"))
             continue
         if check.needs_cuda and not cuda:
             results.append(CheckResult(check.name, check.title, "skip",
