@@ -103,8 +103,13 @@ def test_report_files_and_device_tag(tmp_path: Path) -> None:
     text = to_markdown(report)
     assert "| a \\| check | PASS | 3 img/s | 1.0 (5) |" in text
     assert "NVIDIA H200, 139.8 GiB" in text
-    write_report(report, tmp_path / "sub" / "r.md", tmp_path / "sub" / "r.json")
+    mask = os.umask(0o022)
+    try:
+        write_report(report, tmp_path / "sub" / "r.md", tmp_path / "sub" / "r.json")
+    finally:
+        os.umask(mask)
     assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["r.json", "r.md"]
+    assert (tmp_path / "sub" / "r.md").stat().st_mode & 0o777 == 0o644  # not mkstemp's 0600
     assert json.loads((tmp_path / "sub" / "r.json").read_text())["checks"][0]["figures"] == \
         {"n": 3}
 

@@ -102,6 +102,12 @@ def check_writable(paths: tuple[Path, ...]) -> None:
                                 f"{str(parent)!r} is not a writable folder")
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_report(report: DoctorReport, md: Path, js: Path) -> None:
     """Write both files, each through a temp file renamed into place (all or nothing)."""
     texts = {md: to_markdown(report), js: json.dumps(report.to_dict(), indent=1) + "\n"}
@@ -110,9 +116,10 @@ def write_report(report: DoctorReport, md: Path, js: Path) -> None:
         md.parent.mkdir(parents=True, exist_ok=True)
         for path, text in texts.items():
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            temps[path] = tmp
             with os.fdopen(fd, "w") as handle:
                 handle.write(text)
-            temps[path] = tmp
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 is not what a report wants
         for path, tmp in temps.items():
             os.replace(tmp, path)
     except OSError as exc:
