@@ -46,6 +46,14 @@ live-demo: install
 	$(PY) -m pip install -q -e '.[digits]'
 	$(PY) -m asebench.livedemo --out reports/live --work build/live-demo
 
+# Checks this machine for the live backend (versions, devices, training / scoring /
+# fine-tuning speed, DDP) -> reports/doctor-<cpu or GPU name>.md and .json; DOCTOR=--quick
+# for the short run (under 3 minutes; the full one stays under 8 on one GPU)
+DOCTOR ?=
+.PHONY: doctor
+doctor: install
+	$(VENV)/bin/asebench doctor $(DOCTOR) --out 'reports/doctor-{device}.md'
+
 # the pinned linters and stubs of the `lint` extra, reinstalled whenever setup.cfg changes
 $(LINT_STAMP): $(STAMP)
 	$(PY) -m pip install -q -e '.[test,lint]'

@@ -164,6 +164,13 @@ CASES: dict[str, Case] = {
                    "x", "--data", str(p["tmp"]), "--out", str(p["out"])]),
     "supernet convert missing source": Case(
         lambda p: ["supernet", "convert", str(p["tmp"] / "none.pth"), str(p["out"])]),
+    # -- doctor (the report's place is checked before any check runs) ----------------------
+    "doctor out under a file": Case(
+        lambda p: ["doctor", "--quick", "--no-progress", "--out", str(p["file"] / "r.md")],
+        lambda p: [p["file"] / "r.md", p["file"] / "r.json"]),
+    "doctor out is a folder": Case(
+        lambda p: ["doctor", "--quick", "--no-progress", "--out", str(p["empty"])],
+        lambda p: [p["tmp"] / "empty.json"]),
     # -- the group itself ------------------------------------------------------------------
     "unknown command": Case(lambda p: ["nope"], lambda p: []),
     "missing required option": Case(lambda p: ["supernet", "train", "--out", str(p["out"])]),

@@ -28,6 +28,7 @@ _COMMANDS: dict[str, str] = {
     "data": "asebench.cli._data:data",
     "supernet": "asebench.cli._supernet:supernet",
     "methods": "asebench.cli._methods:methods_command",
+    "doctor": "asebench.cli._doctor:doctor",
 }
 
 

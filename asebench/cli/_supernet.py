@@ -34,6 +34,14 @@ def _phases(text: str) -> tuple[Phase, ...]:
     return tuple(phases)
 
 
+_progress_option = click.option("--progress/--no-progress", default=True, show_default=True,
+                                help="Progress lines on stderr.")
+
+
+def _progress(line: str) -> None:
+    click.echo(line, err=True)
+
+
 @click.group()
 def supernet() -> None:
     """Train and score the live backend's elastic MobileNetV3 supernet."""
@@ -70,10 +78,11 @@ def supernet() -> None:
 @click.option("--supernet", "init", type=click.Path(), default=None,
               help="Start from this supernet checkpoint (e.g. converted from OFA); its layout "
                    "and classes replace --preset and --classes.")
+@_progress_option
 def train(data: str, out: str, preset: str, classes: int, holdout: int, phases: str,
           resolution: int | None, batch_size: int, lr: float, kd_ratio: float, workers: int,
           preload: bool, device: str, min_crop: float, flip: bool, steps_per_epoch: int | None,
-          seed: int, resume: bool, init: str | None) -> None:
+          seed: int, resume: bool, init: str | None, progress: bool) -> None:
     """Train with progressive shrinking; runs under torchrun for several GPUs."""
     from asebench.supernet import TrainConfig, train_supernet
 
@@ -82,7 +91,7 @@ def train(data: str, out: str, preset: str, classes: int, holdout: int, phases: 
                          lr=lr, kd_ratio=kd_ratio, workers=workers, preload=preload,
                          device=device, crop_scale=(min_crop, 1.0), flip=flip,
                          steps_per_epoch=steps_per_epoch, seed=seed)
-    result = train_supernet(data, out, config, resume=resume, init=init)
+    result = train_supernet(data, out, config, resume=resume, init=init, progress=progress)
     if result.history and os.environ.get("RANK", "0") == "0":
         last = result.history[-1]
         click.echo(f"{result.path}: epoch {last['epoch']} ({last['phase']}) loss "
@@ -97,8 +106,9 @@ def train(data: str, out: str, preset: str, classes: int, holdout: int, phases: 
 @click.option("--device", default="auto", show_default=True)
 @click.option("--calibration", type=int, default=500, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
+@_progress_option
 def score(ckpt: str, data: str, archs: tuple[str, ...], device: str, calibration: int,
-          seed: int) -> None:
+          seed: int, progress: bool) -> None:
     """Score sub-networks: held-out top-1/top-5, MAdds, params, seconds (JSON lines)."""
     import numpy as np
 
@@ -116,8 +126,11 @@ def score(ckpt: str, data: str, archs: tuple[str, ...], device: str, calibration
             chosen.extend(space.sample(rng) for _ in range(int(text[7:])))
         else:
             chosen.append(space.from_string(text))
-    for arch in chosen:
+    for i, arch in enumerate(chosen):
         result = scorer.score(arch)
+        if progress:
+            _progress(f"scored {i + 1}/{len(chosen)}: top-1 {result.top1:.2f} in "
+                      f"{result.seconds:.2f} s")
         cost = analytic_cost(scorer.supernet.config, space.decode(arch))
         click.echo(json.dumps({"arch": space.to_string(arch), "top1": result.top1,
                                "top5": result.top5, "madds_m": round(cost.madds_m, 3),
@@ -133,7 +146,9 @@ def score(ckpt: str, data: str, archs: tuple[str, ...], device: str, calibration
               help="Sub-networks measured to fit it.")
 @click.option("--device", default="auto", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-def predictor(ckpt: str, data: str, out: str, samples: int, device: str, seed: int) -> None:
+@_progress_option
+def predictor(ckpt: str, data: str, out: str, samples: int, device: str, seed: int,
+              progress: bool) -> None:
     """Fit an accuracy predictor (MLP on the arch encoding) on measured sub-networks."""
     import numpy as np
 
@@ -144,7 +159,11 @@ def predictor(ckpt: str, data: str, out: str, samples: int, device: str, seed: i
     scorer = Scorer.from_checkpoint(ckpt, data, device=device)
     rng = np.random.default_rng(seed)
     archs = [scorer.space.sample(rng) for _ in range(samples)]
-    accs = [scorer.score(a).top1 for a in archs]
+    accs = []
+    for i, arch in enumerate(archs):
+        accs.append(scorer.score(arch).top1)
+        if progress and ((i + 1) % 50 == 0 or i + 1 == samples):
+            _progress(f"measured {i + 1}/{samples} sub-networks")
     split = max(1, samples // 5)
     model = AccuracyPredictor(scorer.space)
     model.fit(archs[split:], accs[split:], seed=seed)
@@ -203,10 +222,11 @@ def convert(source: str, out: str, data: str | None, holdout: int, resolution: i
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--resume/--restart", default=True, show_default=True,
               help="Continue from --out if it exists.")
+@_progress_option
 def finetune(ckpt: str, arch: str, data: str, out: str, epochs: int, lr: float, final_lr: float,
              batch_size: int, label_smoothing: float, autoaugment: bool,
              resolution: int | None, workers: int, device: str, steps_per_epoch: int | None,
-             eval_images: int | None, seed: int, resume: bool) -> None:
+             eval_images: int | None, seed: int, resume: bool, progress: bool) -> None:
     """Fine-tune a found sub-network from the supernet's weights (SGD, cosine, AutoAugment);
     runs under torchrun for several GPUs. Prints top-1 / top-5 as JSON."""
     from asebench.supernet import FinetuneConfig
@@ -217,7 +237,7 @@ def finetune(ckpt: str, arch: str, data: str, out: str, epochs: int, lr: float, 
                             resolution=resolution, workers=workers, device=device,
                             steps_per_epoch=steps_per_epoch, eval_images=eval_images,
                             seed=seed)
-    result = run_finetune(ckpt, arch, data, out, config, resume=resume)
+    result = run_finetune(ckpt, arch, data, out, config, resume=resume, progress=progress)
     if os.environ.get("RANK", "0") == "0":
         click.echo(json.dumps({"out": result.path, "arch": result.arch, "epoch": result.epoch,
                                "top1": result.top1, "top5": result.top5}))

@@ -43,6 +43,7 @@ from asebench.supernet._data import (
     make_loader,
     scan_image_folder,
 )
+from asebench.supernet._ddp import wrap_ddp
 from asebench.supernet._static import to_device
 from asebench.supernet._train import _device, _distributed
 
@@ -269,8 +270,7 @@ def finetune(supernet: str | os.PathLike[str], arch: str | Sequence[int],
         optimizer.load_state_dict(state["optimizer"])
     model: nn.Module = net
     if world > 1:
-        model = nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if cuda
-                                                    else None)
+        model = wrap_ddp(net, device)
     autocast: Callable[[], AbstractContextManager[Any]] = (
         (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if cuda and cfg.amp
         else nullcontext)

@@ -16,6 +16,7 @@ from torch import nn
 from asebench.supernet._augment import augment
 from asebench.supernet._config import SupernetConfig
 from asebench.supernet._data import EpochSampler, ImageFolder, load_images, make_loader
+from asebench.supernet._ddp import wrap_ddp
 from asebench.supernet._schedule import TrainConfig, _lr, _optimizer, _plan, sample_subnet
 from asebench.supernet._static import to_device
 from asebench.supernet._supernet import SuperNet
@@ -81,8 +82,7 @@ def run_epochs(config: TrainConfig, net_config: SupernetConfig, train: ImageFold
     model: nn.Module = net
     ddp: nn.parallel.DistributedDataParallel | None = None
     if world > 1:
-        model = ddp = nn.parallel.DistributedDataParallel(
-            net, device_ids=[device.index] if cuda else None, find_unused_parameters=True)
+        model = ddp = wrap_ddp(net, device, find_unused_parameters=True)
     autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if cuda and config.amp \
         else nullcontext
     size = config.resolution or net_config.resolution
