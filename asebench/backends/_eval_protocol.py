@@ -29,7 +29,8 @@ class EvalProtocol:
             only the proxy). A per-seed column draws one available seed per query.
         cost_column: seconds charged per query.
         cost_source: ``cifar10`` charges every dataset the cifar10(-valid) cost (the paper's
-            setting: it reproduces the paper's random-search row); ``own`` charges each dataset its own.
+            setting: it reproduces the paper's random-search row); ``own`` charges each
+            dataset its own.
         report_column: the final metric reported for the answer.
         budget_s: default budget in simulated seconds.
         description: one line for help texts and reports.

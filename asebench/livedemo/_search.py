@@ -2,10 +2,11 @@
 same number of queries.
 
 The cap is an ordinary constraint (``madds_m<=CAP`` through
-:func:`asebench.constraints.constrained_backend`, the mechanism every study uses): MAdds are analytic, so every method proposes only sub-networks
-within the cap and an infeasible one is never scored (so ASE-NAS's centers, all queried, are
-feasible too). The budget is a number of queries rather than seconds, so that other processes
-on a shared machine cannot change what a run may do.
+:func:`asebench.constraints.constrained_backend`, the mechanism every study uses): MAdds are
+analytic, so every method proposes only sub-networks within the cap and an infeasible one is
+never scored (so ASE-NAS's centers, all queried, are feasible too). The budget is a number of
+queries rather than seconds, so that other processes on a shared machine cannot change what a
+run may do.
 """
 
 from __future__ import annotations
