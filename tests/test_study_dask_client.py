@@ -35,7 +35,7 @@ def test_user_client_stays_usable_after_two_studies(tmp_path: Path) -> None:
 def test_executor_it_creates_closes_its_own_cluster() -> None:
     from asebench.study._executors import DaskExecutor
 
-    executor = DaskExecutor(1, None, None)
+    executor = DaskExecutor(1, None)
     client = executor._client
     assert client.status == "running"
     executor.close()
