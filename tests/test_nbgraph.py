@@ -211,7 +211,7 @@ def test_describes_itself_and_lists_its_space(cora: NBGraphBackend) -> None:
     info = describe(cora)
     assert info.benchmark == "nas-bench-graph" and info.budget_s == 100.0
     assert {m.name for m in info.metrics} == {"params_m", "latency"}
-    assert info.transfer_source == "cora" and info.method_defaults["ase"] == {"K": 4, "M": 2}
+    assert info.transfer_source == "cora" and info.method_defaults["ase"] == {"K": 4, "M": 3}
     assert info.data is not None and info.data["sha256"] == load_nbgraph().sha256
     assert isinstance(cora, EnumerableBackend) and isinstance(cora, KeyedBackend)
     rows = np.arange(0, cora.num_archs, 997)
