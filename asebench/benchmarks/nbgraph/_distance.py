@@ -20,11 +20,13 @@ __all__ = ["distance_stats", "grid_pair_stats", "same_network_share"]
 
 def _sums(stats: pd.DataFrame, length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     count, total, squares = (np.zeros(length + 1) for _ in range(3))
-    for row in stats.itertuples():
-        d, n = int(row.distance), float(row.pairs)
-        count[d] = n
-        total[d] = row.mean_abs_diff * n
-        squares[d] = (row.std_abs_diff ** 2 + row.mean_abs_diff ** 2) * n
+    distance = stats["distance"].to_numpy(dtype=np.int64)
+    pairs = stats["pairs"].to_numpy(dtype=np.float64)
+    mean = stats["mean_abs_diff"].to_numpy(dtype=np.float64)
+    std = stats["std_abs_diff"].to_numpy(dtype=np.float64)
+    count[distance] = pairs
+    total[distance] = mean * pairs
+    squares[distance] = (std ** 2 + mean ** 2) * pairs
     return count, total, squares
 
 
