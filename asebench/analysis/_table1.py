@@ -85,6 +85,7 @@ def table1(study: Study, reference: str = "ase", metric: str = "test_accuracy") 
         data_name=data.get("name", config.get("backend", "?")),
         data_sha256=data.get("sha256", ""), protocol=(config.get("protocol") or {}).get(
             "name", "?"), cost_source=(config.get("protocol") or {}).get("cost_source", "?"),
+        benchmark_title=(config.get("protocol") or {}).get("title", "NAS-Bench-201"),
         budget_s=config.get("budget_s"), seeds=config.get("seeds"),
         master_seed=config.get("master_seed"), reference=reference, metric=metric)
     return table
@@ -167,7 +168,8 @@ def to_markdown(table: pd.DataFrame, *others: pd.DataFrame) -> str:
     """
     head, body, _, _ = _cells(table, latex=False)
     n = table["n"].max() if len(table) else 0
-    lines = [f"## Table I: test accuracy (%) on NAS-Bench-201, mean ± std over {n} runs", ""]
+    title = table.attrs.get("benchmark_title", "NAS-Bench-201")
+    lines = [f"## Table I: test accuracy (%) on {title}, mean ± std over {n} runs", ""]
     lines += _grid(head, body)
     for each in (table, *others):
         lines += _comparison_markdown(each)

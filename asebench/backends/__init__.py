@@ -15,6 +15,7 @@ from asebench.backends._describe import (
     BackendInfo,
     DescribedBackend,
     EnumerableBackend,
+    KeyedBackend,
     MetricInfo,
     describe,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "DescribedBackend",
     "EnumerableBackend",
     "EvalProtocol",
+    "KeyedBackend",
     "LIVE_ASE_DEFAULTS",
     "LiveBackend",
     "MetricInfo",

@@ -11,7 +11,9 @@ an optional protocol beside :class:`~asebench.backends.Backend`, so a minimal ba
   per-row values of any report column or metric (feasible sets, the oracle, regret, traces
   stored as row indices);
 * :class:`ArchMetrics`: metrics of one arch known before it is queried (analytic MAdds), for
-  constraints on a space that cannot be listed.
+  constraints on a space that cannot be listed;
+* :class:`KeyedBackend`: a benchmark that names its archs by its own key (the hash its tables
+  are keyed by), which ``asebench query`` accepts besides the space's string.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ __all__ = [
     "BackendInfo",
     "DescribedBackend",
     "EnumerableBackend",
+    "KeyedBackend",
     "MetricInfo",
     "describe",
 ]
@@ -134,6 +137,19 @@ class ArchMetrics(Backend, Protocol):
 
     def arch_metrics(self, arch: Arch) -> Mapping[str, float]:
         """Every known-before-query metric of ``arch``."""
+        ...
+
+
+@runtime_checkable
+class KeyedBackend(Backend, Protocol):
+    """A backend whose benchmark has its own key for an arch (a table's hash)."""
+
+    def arch_of_key(self, key: str) -> Arch:
+        """An arch with that key (AsebenchError if there is none)."""
+        ...
+
+    def key_of(self, arch: Arch) -> str:
+        """The benchmark's own key of ``arch``."""
         ...
 
 
