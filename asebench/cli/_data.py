@@ -90,7 +90,10 @@ def digits(out: Path, size: int, test_per_class: int, train_per_class: int | Non
     a fixed, class-balanced held-out split, OUT/digits.json what was written. Needs the
     `digits` extra (scikit-learn). Nothing is left behind if it fails.
     """
+    from asebench._extras import require
     from asebench.digits import export_digits
+
+    require("digits", "asebench data digits")
 
     result = export_digits(out, size, test_per_class, train_per_class, seed, force)
     click.echo(f"wrote {result.root}: {result.num_train} training and {result.num_test} test "

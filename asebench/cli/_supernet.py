@@ -37,6 +37,9 @@ def _phases(text: str) -> tuple[Phase, ...]:
 @click.group()
 def supernet() -> None:
     """Train and score the live backend's elastic MobileNetV3 supernet."""
+    from asebench._extras import require
+
+    require("live", "asebench supernet")
 
 
 @supernet.command()

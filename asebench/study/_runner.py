@@ -121,6 +121,10 @@ def run_study(spec: StudySpec, out_dir: str | os.PathLike[str], *, workers: int 
     """
     if not isinstance(spec, StudySpec):
         raise AsebenchError("run_study needs a StudySpec")
+    if executor == "dask":
+        from asebench._extras import require
+
+        require("dask", "--executor dask")
     config = resolve_config(spec)
     check_study(spec, config["budget_s"])  # every option against the real spaces and data
     created = _folders_to_create(Path(out_dir))
