@@ -100,6 +100,9 @@ def _live_setup(supernet: str | None, data: str | None, madds: float | None,
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="dask scheduler address (default with --executor dask: a LocalCluster).")
 @click.option("--resume", is_flag=True, help="Continue the study in --out, skipping done runs.")
+@click.option("--rerun-stale", is_flag=True,
+              help="With --resume: recompute the runs made by other code or data (without it "
+                   "such a study is refused).")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=25, show_default=True,
               help="Runs per task (part of the study's identity).")
 @click.option("--backend", default="tabular", show_default=True,
@@ -126,7 +129,7 @@ def _live_setup(supernet: str | None, data: str | None, madds: float | None,
 def run(methods: str | None, datasets: str | None, seeds: int, protocol: str,
         protocol_opts: tuple[str, ...], budget: float | None, settings: tuple[str, ...],
         master_seed: int, out_dir: str, workers: int | None, executor: str,
-        scheduler: str | None, resume: bool, chunk_size: int, backend: str,
+        scheduler: str | None, resume: bool, rerun_stale: bool, chunk_size: int, backend: str,
         supernet: str | None, madds: float | None, constraints: tuple[str, ...],
         backend_opts: tuple[str, ...], data: str | None, table_out: str | None,
         references: tuple[str, ...], progress: bool) -> None:
@@ -149,6 +152,8 @@ def run(methods: str | None, datasets: str | None, seeds: int, protocol: str,
 
     if scheduler is not None and executor != "dask":
         raise AsebenchError("--scheduler needs --executor dask")
+    if rerun_stale and not resume:
+        raise AsebenchError("--rerun-stale needs --resume")
     method_settings = parse_settings(settings)
     backend_options = parse_assignments(backend_opts, "--backend-opt")
     dataset_names = _split(datasets) or DATASETS
@@ -172,7 +177,7 @@ def run(methods: str | None, datasets: str | None, seeds: int, protocol: str,
     if table_out is not None:
         _check_writable_file(table_out)
     path = run_study(spec, out_dir, workers=workers, executor=executor, scheduler=scheduler,
-                     resume=resume, progress=progress)
+                     resume=resume, progress=progress, rerun_stale=rerun_stale)
     text = study_markdown(load(path), references)
     if table_out is not None:
         atomic_write_text(table_out, text)
