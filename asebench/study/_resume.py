@@ -61,8 +61,10 @@ def kept_chunks(store: StudyStore, config: Mapping[str, Any], planned: Collectio
 def _stale_message(store: StudyStore, entries: Mapping[str, Entry], stale: set[str],
                    made_by: Provenance) -> str:
     counts = Counter(entries[k].made_by for k in stale)
-    theirs = ", ".join(f"{p.describe()}{'' if p.data_sha256 == made_by.data_sha256 else ' on another data table'}"
-                       f": {n}" for p, n in counts.most_common())
+    other_data = " on another data table"
+    theirs = ", ".join(
+        f"{p.describe()}{'' if p.data_sha256 == made_by.data_sha256 else other_data}: {n}"
+        for p, n in counts.most_common())
     return (f"--out {store.root}: {len(stale)} of {len(entries)} finished chunk(s) were made by "
             f"other code [{theirs}], this is {made_by.describe()}; pass --rerun-stale to "
             "recompute exactly those, or use another directory")

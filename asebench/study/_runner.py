@@ -15,14 +15,14 @@ from typing import Any
 
 from asebench.backends import TabularBackend, get_protocol
 from asebench.errors import AsebenchError
+from asebench.study._bounds import check_plan_size
 from asebench.study._code_version import code_version
 from asebench.study._execute import RunContext, execute_chunk, make_searcher
 from asebench.study._executors import default_workers, make_executor
-from asebench.study._metadata import command_line, git_revision, package_versions
-from asebench.study._plan import Chunk, plan_cells, plan_chunks
-from asebench.study._bounds import check_plan_size
 from asebench.study._lock import StudyLock, StudyLocked
 from asebench.study._manifest import current_provenance, study_id
+from asebench.study._metadata import command_line, git_revision, package_versions
+from asebench.study._plan import Chunk, plan_cells, plan_chunks
 from asebench.study._progress import Progress
 from asebench.study._resume import kept_chunks, versions_present
 from asebench.study._spec import StudySpec

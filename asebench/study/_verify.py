@@ -157,7 +157,6 @@ def _planned_chunks(config: Mapping[str, Any]) -> dict[str, tuple[str, str, int,
 
 
 def _deep(root: Path, entry: Entry, cell: tuple[str, str, int, int]) -> list[Problem]:
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     label, dataset, start, stop = cell
@@ -177,12 +176,12 @@ def _deep(root: Path, entry: Entry, cell: tuple[str, str, int, int]) -> list[Pro
         if table.num_rows != record.rows:
             out.append(Problem(path, f"{table.num_rows} rows, the manifest says {record.rows}",
                                entry.key))
-        labels = set(pc.unique(table.column("label").cast("string")).to_pylist())
-        datasets = set(pc.unique(table.column("dataset").cast("string")).to_pylist())
+        labels = {str(x) for x in table.column("label").to_pylist()}
+        datasets = {str(x) for x in table.column("dataset").to_pylist()}
         if table.num_rows and (labels != {label} or datasets != {dataset}):
             out.append(Problem(path, f"holds runs of {sorted(labels)} on {sorted(datasets)}, "
                                      f"not of {label} on {dataset}", entry.key))
-        seeds = table.column("seed").to_pylist()
+        seeds = [int(s) for s in table.column("seed").to_pylist() if s is not None]
         if record is entry.runs:
             if sorted(seeds) != list(range(start, stop)):
                 dupes = len(seeds) - len(set(seeds))
@@ -218,7 +217,8 @@ def verify_study(root: str | Path) -> list[Problem]:
                                     "a chunk that is not part of this study's plan", key))
             continue
         problems.extend(_deep(root, entry, plan[key]))
-    listed = set(state.entries) | state.bad_keys
+    entries, unreadable = read_entries(root)
+    listed = set(entries) | {path.stem for path, _ in unreadable}
     missing = [key for key in plan if key not in listed]
     if missing:
         runs = sum(plan[k][3] - plan[k][2] for k in missing)

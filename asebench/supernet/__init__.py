@@ -5,10 +5,6 @@ Importing this package imports torch; the rest of asebench does not need it.
 
 from __future__ import annotations
 
-from asebench._extras import require
-
-require("live", "the supernet (asebench.supernet)")
-
 from asebench.supernet._augment import augment, normalize
 from asebench.supernet._checkpoint import Checkpoint, load_supernet, read_checkpoint
 from asebench.supernet._config import PRESETS, SupernetConfig, get_config, make_divisible
