@@ -58,7 +58,14 @@ def import_(path: Path, out: Path | None, workers: int | None, quiet: bool) -> N
     """
     from asebench.tables.importers import detect_source, import_official
 
-    detect_source(path)  # a missing or unrecognised source fails before anything is said
+    from asebench._outputs import check_output_file
+    from asebench.tables.importers._run import default_output
+
+    if out is not None:
+        check_output_file(out, "--out")
+    info = detect_source(path)  # a missing or unrecognised source fails before anything is said
+    if out is None:
+        check_output_file(default_output(info.path), "--out")
     progress = None if quiet else _Progress(path.name)
     if not quiet and path.is_file():
         click.echo(f"loading {path.name}: a single pickle is read whole before the first "

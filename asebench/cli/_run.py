@@ -188,12 +188,6 @@ def run(methods: str | None, datasets: str | None, seeds: int, protocol: str,
 
 
 def _check_writable_file(path: str) -> None:
-    import os
-    from pathlib import Path
+    from asebench._outputs import check_output_file
 
-    folder = Path(path).resolve().parent
-    probe = folder
-    while not probe.exists():
-        probe = probe.parent
-    if not probe.is_dir() or not os.access(probe, os.W_OK):
-        raise AsebenchError(f"cannot write --table-out {path}: {probe} is not a writable folder")
+    check_output_file(path, "--table-out")

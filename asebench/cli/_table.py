@@ -21,6 +21,10 @@ def table(study_dir: str, latex: bool, references: tuple[str, ...], out_file: st
     from asebench.errors import AsebenchError
     from asebench.study import atomic_write_text
 
+    if out_file is not None:
+        from asebench._outputs import check_output_file
+
+        check_output_file(out_file, "--out")
     study = load(study_dir)
     labels = study.labels
     for reference in references:
