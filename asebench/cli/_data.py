@@ -56,9 +56,8 @@ def import_(path: Path, out: Path | None, workers: int | None, quiet: bool) -> N
     the exact 12-epoch validation accuracy (valid_acc_12) and simulate_train_eval cost
     (cost_12ep_s) the `paper` protocol uses, per seed. Nothing is written if the import fails.
     """
-    from asebench.tables.importers import detect_source, import_official
-
     from asebench._outputs import check_output_file
+    from asebench.tables.importers import detect_source, import_official
     from asebench.tables.importers._run import default_output
 
     if out is not None:
