@@ -14,9 +14,9 @@ MAX_RUNS = 10_000_000
 MAX_CHUNKS = 1_000_000
 """Chunks (three files each in the study folder) one study may hold."""
 
-BYTES_PER_RUN = 4_000
-"""Store bytes per tabular run at the paper's budget (runs, traces and manifest: measured on
-``make run``'s study, rounded up), for the size the message estimates."""
+BYTES_PER_RUN = 9_000
+"""Store bytes per tabular run at the paper's budget (shards and traces: 8,873 measured on
+``make run``'s study by benchmarks/store_overhead.py), for the size the message estimates."""
 
 
 def check_plan_size(spec: StudySpec) -> None:
