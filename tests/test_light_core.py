@@ -56,6 +56,7 @@ def test_blocker_is_active(blocked: tuple[dict[str, str], Path], tmp_path: Path)
     assert probe.returncode != 0 and "torch" in log.read_text()
 
 
+@pytest.mark.slow
 def test_tabular_path_never_imports_torch(blocked: tuple[dict[str, str], Path],
                                           tmp_path: Path) -> None:
     env, log = blocked
