@@ -217,21 +217,32 @@ def test_resume_refuses_runs_of_other_code_unless_asked_to_rerun_them(tmp_path: 
 
 
 # -- one writer -----------------------------------------------------------------------------
-@pytest.mark.slow
-def test_a_second_run_on_a_busy_folder_is_refused_naming_the_holder(tmp_path: Path) -> None:
+def test_a_second_run_on_a_busy_folder_is_refused_naming_the_holder(reference: Path,
+                                                                    tmp_path: Path) -> None:
     out = tmp_path / "study"
-    first = subprocess.Popen(_run_args(out, "random,local", seeds=40),
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    holder = _wait_for_holder(out, first)
-    second = subprocess.run([*_run_args(out, "evolution", seeds=40), "--resume"],
-                            capture_output=True, text=True)
-    _, err = first.communicate(timeout=600)
-    assert first.returncode == 0, err
-    assert second.returncode == 2
-    (line,) = second.stderr.splitlines()
-    assert f"pid {holder['pid']} on {holder['host']}, started {holder['started']}" in line
+    shutil.copytree(reference, out)
+    # the holder: another process holding the folder's lock until its stdin closes
+    holder_code = ("import sys; from pathlib import Path; from asebench.study._lock import "
+                   "StudyLock; lock = StudyLock(Path(sys.argv[1])); lock.acquire(); "
+                   "print('held', flush=True); sys.stdin.read()")
+    holder = subprocess.Popen([sys.executable, "-c", holder_code, str(out)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        record = json.loads((out / LOCK_FILE).read_text())
+        before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+        second = subprocess.run(
+            _cli("run", "--methods", "random,local", "--datasets", "cifar10", "--seeds", "6",
+                 "--chunk-size", "2", "--workers", "1", "--no-progress", "--resume",
+                 "--rerun-stale", "--out", str(out)), capture_output=True, text=True)
+        assert second.returncode == 2
+        (line,) = second.stderr.splitlines()
+        assert record["pid"] == holder.pid
+        assert f"pid {holder.pid} on {record['host']}, started {record['started']}" in line
+        assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    finally:
+        holder.communicate(timeout=60)
     assert verify_study(out) == []
-    assert [m["label"] for m in load(out).config["methods"]] == ["random", "local"]
 
 
 @pytest.mark.slow

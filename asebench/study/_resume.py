@@ -48,6 +48,10 @@ def kept_chunks(store: StudyStore, config: Mapping[str, Any], planned: Collectio
              if (e.made_by.code_version, e.made_by.data_sha256) != current}
     if stale and not rerun_stale:
         raise StaleStudy(_stale_message(store, state.entries, stale, made_by))
+    unlisted = _unlisted_shards(store, state.entries)
+    if unlisted:
+        _notice(f"{unlisted} shard file(s) of {store.root} have no manifest entry (cut short, or "
+                "written by an older asebench); recomputing their chunks")
     if broken:
         _notice(f"{len(broken)} finished chunk(s) of {store.root} are unreadable or fail their "
                 "checksum; recomputing them")
@@ -56,6 +60,12 @@ def kept_chunks(store: StudyStore, config: Mapping[str, Any], planned: Collectio
                 f"(--rerun-stale); the other {len(state.entries) - len(stale)} are kept")
     store.forget(broken | stale)
     return set(state.entries) - stale
+
+
+def _unlisted_shards(store: StudyStore, entries: Mapping[str, Entry]) -> int:
+    if not store.shards_dir.is_dir():
+        return 0
+    return sum(1 for p in store.shards_dir.glob("*.parquet") if p.stem not in entries)
 
 
 def _stale_message(store: StudyStore, entries: Mapping[str, Entry], stale: set[str],
