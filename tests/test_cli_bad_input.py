@@ -117,6 +117,8 @@ CASES: dict[str, Case] = {
                                                    _out_and_studies),
     "figures missing table": Case(_figures("--data", "/no/such/table.npz"), _out_and_studies),
     "figures zero budget": Case(_figures("--budget", "0"), _out_and_studies),
+    "figures more runs than one machine holds": Case(_figures("--seeds", "1000000000000"),
+                                                     _out_and_studies),
     "figures out under /proc": Case(
         lambda p: ["figures", "--seeds", "2", "--no-progress", "--out", str(NO_DIR),
                    "--study-root", str(p["studies"])],
