@@ -13,11 +13,13 @@ install: $(STAMP)
 
 # torch first, pinned to the local CPU wheel: a bare `torch` requirement would pull CUDA.
 # The core (tabular study) needs no torch; the tests cover the live and dask extras too.
-$(STAMP): setup.cfg setup.py pyproject.toml
+$(STAMP): setup.cfg setup.py pyproject.toml examples/plugin/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e '.[live,dask,test]'
+	# the example plugin (a separate package): the tests run studies with its method
+	$(PY) -m pip install -q --no-deps -e examples/plugin
 	touch $(STAMP)
 
 test: install

@@ -26,6 +26,10 @@ from asebench.records import Budget
 from asebench.spaces import NB201Space
 from asebench.tables import default_table
 
+
+def _nb201(dataset: str) -> TabularBackend:
+    return TabularBackend(dataset, table=default_table())
+
 TABLE = default_table()
 DEVICES = TABLE.meta.help_devices
 
@@ -76,15 +80,15 @@ def test_parse(text: str, metric: str, op: str, limit: float | None,
 ])
 def test_bad_expressions_are_one_line_errors(text: str, message: str) -> None:
     with pytest.raises(AsebenchError, match=message) as info:
-        feasible_set(TABLE, "cifar10", [text])
+        feasible_set(_nb201("cifar10"), [text])
     assert "\n" not in str(info.value)
 
 
 def test_conjunction_no_arch_meets_is_an_error() -> None:
     with pytest.raises(AsebenchError, match="together admit no arch"):
-        feasible_set(TABLE, "cifar10", ["flops_m<=p10", "flops_m>p90"])
+        feasible_set(_nb201("cifar10"), ["flops_m<=p10", "flops_m>p90"])
     with pytest.raises(AsebenchError, match="given twice"):
-        feasible_set(TABLE, "cifar10", ["flops_m<=100", "flops_m<=100"])
+        feasible_set(_nb201("cifar10"), ["flops_m<=100", "flops_m<=100"])
 
 
 def test_metric_names_are_what_is_stored() -> None:
@@ -99,7 +103,7 @@ def test_metric_names_are_what_is_stored() -> None:
 def test_mask_and_oracle_equal_brute_force(dataset: str) -> None:
     rules = [("flops_m", "<=", float(np.median(TABLE.column(dataset, "flops_m")))),
              ("latency:pixel3", "<", 12.0), ("params_m", ">=", 0.2)]
-    feasible = feasible_set(TABLE, dataset, [f"{m}{o}{v!r}" for m, o, v in rules])
+    feasible = feasible_set(_nb201(dataset), [f"{m}{o}{v!r}" for m, o, v in rules])
     expected = brute_force_mask(dataset, rules)
     assert np.array_equal(feasible.mask, expected)
     assert feasible.count == int(expected.sum()) > 0
@@ -119,7 +123,7 @@ def test_mask_and_oracle_equal_brute_force(dataset: str) -> None:
 def test_percentile_limits_resolve_per_dataset() -> None:
     for dataset in ("cifar10", "ImageNet16-120"):
         flops = TABLE.column(dataset, "flops_m").astype(np.float64)
-        feasible = feasible_set(TABLE, dataset, ["flops_m<=p25"])
+        feasible = feasible_set(_nb201(dataset), ["flops_m<=p25"])
         assert feasible.limits == (pytest.approx(float(np.percentile(flops, 25))),)
         assert feasible.fraction == pytest.approx(0.25, abs=0.01)
 
@@ -188,7 +192,7 @@ def test_infeasible_arch_is_refused_and_never_charged() -> None:
 
 
 def test_store_check_refuses_an_infeasible_answer_or_query() -> None:
-    feasible = feasible_set(TABLE, "cifar10", ["flops_m<=p10"])
+    feasible = feasible_set(_nb201("cifar10"), ["flops_m<=p10"])
     check = store_check({"cifar10": feasible})
     space = NB201Space(order=TABLE.arch_codes)
     good = int(np.argmax(feasible.mask))
@@ -202,7 +206,7 @@ def test_store_check_refuses_an_infeasible_answer_or_query() -> None:
 
     check(*tables(good, [good, good]))
     runs, traces = tables(good, [good, bad])  # the paper's rule charges infeasible queries
-    check(runs.append_column("opt_infeasible", pa.array(["query"])), traces)
+    check(runs.append_column("info_queries_outside_space", pa.array([True])), traces)
     with pytest.raises(ConstraintViolation, match="answered an infeasible arch"):
         check(*tables(bad, [good]))
     with pytest.raises(ConstraintViolation, match="infeasible quer"):
@@ -236,7 +240,7 @@ def test_constrained_study_records_identity_oracle_and_regret(tmp_path, one_thre
     config = study.config["constraints"]
     assert config["expressions"] == ["latency:pixel3<=p30", "flops_m<=60"]
     for dataset in ("cifar10", "cifar100"):
-        feasible = feasible_set(TABLE, dataset, spec.constraints)
+        feasible = feasible_set(_nb201(dataset), spec.constraints)
         assert config["feasible_archs"][dataset] == feasible.count
         oracle = study.metadata["constraint_oracle"][dataset]
         assert oracle["accuracy"] == feasible.oracle("test_acc_200_mean").accuracy

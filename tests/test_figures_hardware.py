@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from asebench.backends import TabularBackend
 from asebench.constraints import feasible_set, metric_values
 from asebench.errors import AsebenchError
 from asebench.figures._hardware import (
@@ -16,6 +17,10 @@ from asebench.figures._hardware import (
     pareto_front,
 )
 from asebench.tables import default_table
+
+
+def _nb201(dataset: str) -> TabularBackend:
+    return TabularBackend(dataset, table=default_table())
 
 TABLE = default_table()
 
@@ -61,7 +66,7 @@ def test_hardware_figures_from_tiny_studies(tmp_path: Path, one_thread) -> None:
     summary = pd.read_csv(tmp_path / "out" / "hardware.csv")
     assert len(summary) == 2 * 2 * 2  # metrics x percentiles x methods
     for row in summary.itertuples():
-        feasible = feasible_set(TABLE, "cifar10", [f"{row.metric}<=p{row.percentile:g}"])
+        feasible = feasible_set(_nb201("cifar10"), [f"{row.metric}<=p{row.percentile:g}"])
         assert row.oracle == pytest.approx(feasible.oracle("test_acc_200_mean").accuracy,
                                            abs=1e-4)
         assert row.mean <= row.oracle + 1e-6

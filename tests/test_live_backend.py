@@ -21,12 +21,24 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 @pytest.fixture(scope="module")
 def backend(trained_supernet: tuple[Path, Path]):
     ckpt, data = trained_supernet
-    return get_backend("live", supernet=str(ckpt), data=str(data), madds="1.5",
+    return get_backend("live", supernet=str(ckpt), data=str(data),
                        calibration="24", batch_size="32")
 
 
+@pytest.fixture(scope="module")
+def capped(backend):
+    """The backend under the MAdds limit of a study's --constraint madds_m<=1.5."""
+    from asebench.constraints import constrained_backend
+
+    return constrained_backend(backend, ["madds_m<=1.5"])[0]
+
+
 def test_evaluate_and_report(backend) -> None:
-    assert isinstance(backend, Backend) and backend.constraint == ("madds_m", 1.5)
+    from asebench.backends import describe
+
+    info = describe(backend)
+    assert isinstance(backend, Backend) and info.benchmark == "live"
+    assert info.metric("madds_m") is not None and info.metric("madds_m").known_before_query
     space = backend.space
     arch = space.sample(np.random.default_rng(0))
     first = backend.evaluate(arch, np.random.default_rng(0))
@@ -52,14 +64,14 @@ def test_scores_are_reproducible_and_differ_between_archs(backend) -> None:
     assert max(tops) > 25.0  # above chance (4 classes)
 
 
-def test_ase_nas_on_the_live_backend(backend) -> None:
+def test_ase_nas_on_the_live_backend(capped) -> None:
     from asebench.search import get
 
-    searcher = get("ase", K=3, M=2, lr=3e-4, entropy_weight=1e-3,
-                   constraint=("madds_m", backend.constraint[1]))
-    trace = searcher.run(backend, Budget(queries=8), np.random.default_rng(0))
+    searcher = get("ase", K=3, M=2, lr=3e-4, entropy_weight=1e-3)
+    trace = searcher.run(capped, Budget(queries=8), np.random.default_rng(0))
     assert 1 <= len(trace) <= 8
-    assert backend.space.validate(trace.answer) == trace.answer
+    assert capped.space.validate(trace.answer) == trace.answer
+    assert all(capped.wrapped.cost(a)["madds_m"] <= 1.5 for a in trace.archs)
     assert trace.answer_reward == pytest.approx(max(trace.info["final_center_rewards"]))
     assert all(cost > 0 for cost in trace.costs)
 
@@ -82,14 +94,14 @@ def test_predicted_reward(backend, trained_supernet, tmp_path: Path) -> None:
     assert abs(result.reward - accs[0]) < 5.0
 
 
-def test_errors(backend, trained_supernet, tmp_path: Path) -> None:
+def test_errors(backend, capped, trained_supernet, tmp_path: Path) -> None:
     with pytest.raises(AsebenchError, match="needs 20 positions, got 6"):
-        backend.evaluate((0,) * 6, np.random.default_rng(0))  # refused before any scoring
-    space = backend.space  # --madds restricts the space: nothing over the limit is scored
+        capped.evaluate((0,) * 6, np.random.default_rng(0))  # refused before any scoring
+    space = capped.space  # the MAdds limit restricts the space: nothing over it is scored
     over = space.parent.largest()
     assert backend.cost(over)["madds_m"] > 1.5 and not space.contains(over)
     with pytest.raises(AsebenchError, match="infeasible|outside"):
-        backend.evaluate(over, np.random.default_rng(0))
+        capped.evaluate(over, np.random.default_rng(0))
     with pytest.raises(AsebenchError, match="arch outside the mobilenet space"):
         backend.report((12,) * 20)
     ckpt, data = trained_supernet

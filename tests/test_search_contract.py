@@ -33,6 +33,7 @@ def test_contract_on_nb201_table(name: str) -> None:
 
 
 def test_registry_names() -> None:
-    assert set(methods.names()) == {
+    builtin = {n for n in methods.names() if methods.entry(n).origin == "builtin"}
+    assert builtin == {
         "ase", "random", "reinforce", "evolution", "local", "random-in-subspace", "nse",
         "autospace"}

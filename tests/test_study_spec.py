@@ -10,11 +10,13 @@ import pytest
 from asebench.errors import AsebenchError
 from asebench.study import (
     DEFAULT_LABELS,
+    DEFAULT_SOURCE,
     MethodSpec,
     StudySpec,
     parse_methods,
     plan_cells,
     plan_chunks,
+    resolve_spec,
     run_seed_sequences,
 )
 
@@ -23,11 +25,11 @@ def test_default_methods_are_table1_set_with_transfer_variant() -> None:
     specs = parse_methods(None)
     assert tuple(s.label for s in specs) == DEFAULT_LABELS
     plus = specs[1]
-    assert (plus.name, plus.label, plus.transfer) == ("ase", "ase+", "cifar10")
+    assert (plus.name, plus.label, plus.transfer) == ("ase", "ase+", DEFAULT_SOURCE)
     assert DEFAULT_LABELS == ("ase", "ase+", "random", "reinforce", "evolution", "local")
     tuned_plus = parse_methods("ase[lr=0.001],ase+[lr=0.001]")[1]
     assert (tuned_plus.name, dict(tuned_plus.options), tuned_plus.transfer) == (
-        "ase", {"lr": 0.001}, "cifar10")
+        "ase", {"lr": 0.001}, DEFAULT_SOURCE)
     assert all(s.transfer is None for s in specs if not s.label.startswith("ase+"))
 
 
@@ -103,9 +105,13 @@ def test_plan_runs_transfer_sources_first_and_skips_source_dataset() -> None:
 
 def test_transfer_without_its_source_in_the_study_runs_the_source_anyway() -> None:
     spec = StudySpec(methods=("ase+",), datasets=("cifar100",), seeds=2)
-    cells = plan_cells(spec)
+    # NB201 names its transfer source (CIFAR-10): resolving the spec against the backend
+    # fills it in; unresolved, a transfer method starts from the study's first dataset
+    cells = plan_cells(resolve_spec(spec))
     assert [(c.label, c.dataset, c.source) for c in cells] == [
         ("ase", "cifar10", None), ("ase+", "cifar100", "ase")]
+    assert resolve_spec(spec).transfer_source == "cifar10"
+    assert [(c.label, c.dataset) for c in plan_cells(spec)] == [("ase", "cifar100")]
 
 
 def test_unsafe_labels_get_unique_file_names() -> None:

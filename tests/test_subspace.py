@@ -47,7 +47,7 @@ def test_subspace_product_part() -> None:
     assert sub.to_string(center) == NB201Space().to_string(center)
     mobile = MobileNetSpace()
     arch = mobile.largest()
-    assert restrict(mobile).decode(arch) == mobile.decode(arch)  # the parent's extras
+    assert restrict(mobile).parent.decode(arch) == mobile.decode(arch)  # the parent's extras
 
 
 def test_subspace_predicate_and_intersection() -> None:
@@ -77,7 +77,7 @@ def test_restricted_backend_refuses_outside_without_charging() -> None:
     with pytest.raises(AsebenchError, match="outside the sub-space"):
         evaluator.evaluate((4, 0, 3, 1, 0, 2))
     assert evaluator.num_queries == 1 and evaluator.spent_s == evaluator.costs[0]
-    assert backend.dataset == "cifar10" and backend.report(inside)["test_accuracy"] > 0
+    assert backend.wrapped.dataset == "cifar10" and backend.report(inside)["test_accuracy"] > 0
     nested = restrict_backend(backend, feasible=lambda a: a[0] == 3)
     assert isinstance(nested.backend, TabularBackend)  # one check, not a chain
     assert nested.space.size == backend.space.size  # the product part

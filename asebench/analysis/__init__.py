@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from asebench.analysis._load import Study, load
 from asebench.analysis._paper import (
-    DISPLAY_NAMES,
     PAPER_ROW_NAMES,
     PAPER_TABLE1,
     display_name,
@@ -15,7 +14,9 @@ from asebench.analysis._stats import (
     paired_comparison,
 )
 from asebench.analysis._table1 import (
+    REFERENCE_METHOD,
     REWARD_COLUMN_NOTES,
+    default_references,
     study_markdown,
     table1,
     to_latex,
@@ -23,7 +24,6 @@ from asebench.analysis._table1 import (
 )
 
 __all__ = [
-    "DISPLAY_NAMES",
     "PAPER_ROW_NAMES",
     "PAPER_TABLE1",
     "REWARD_COLUMN_NOTES",
@@ -35,6 +35,8 @@ __all__ = [
     "paired_comparison",
     "table1",
     "to_latex",
+    "REFERENCE_METHOD",
+    "default_references",
     "study_markdown",
     "to_markdown",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-__all__ = ["DISPLAY_NAMES", "PAPER_ROW_NAMES", "PAPER_TABLE1", "display_name"]
+__all__ = ["PAPER_ROW_NAMES", "PAPER_TABLE1", "display_name"]
 
 _C10, _C100, _IN = "cifar10", "cifar100", "ImageNet16-120"
 
@@ -32,18 +32,9 @@ PAPER_ROW_NAMES: Mapping[str, str] = MappingProxyType({
     "enas": "ENAS", "darts": "DARTS", "setn": "SETN", "gdas": "GDAS", "dsnas": "DSNAS",
     "pc-darts": "PC-DARTS", "ase": "ASE-NAS (Ours)", "ase+": "ASE-NAS+ (Ours)"})
 
-DISPLAY_NAMES: Mapping[str, str] = MappingProxyType({
-    "ase": "ASE-NAS", "ase+": "ASE-NAS+", "random": "Random search",
-    "reinforce": "REINFORCE", "evolution": "Regularised evolution", "local": "Local search",
-    "random-in-subspace": "Random search in evoked subspace",
-    "nse": "NSE", "autospace": "AutoSpace"})
-
-
 def display_name(label: str) -> str:
-    """``ase`` -> ``ASE-NAS``; ``ase[K=6]`` -> ``ASE-NAS [K=6]``; unknown labels unchanged."""
-    if label in DISPLAY_NAMES:
-        return DISPLAY_NAMES[label]
-    base, bracket, rest = label.partition("[")
-    if bracket and base in DISPLAY_NAMES:
-        return f"{DISPLAY_NAMES[base]} [{rest}"
-    return label
+    """``ase`` -> ``ASE-NAS``; ``ase[K=6]`` -> ``ASE-NAS [K=6]``; unknown labels unchanged (the
+    name comes from the method's own ``display_name``)."""
+    from asebench.search import method_display_name
+
+    return method_display_name(label)

@@ -175,6 +175,21 @@ def to_markdown(table: pd.DataFrame, *others: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
+REFERENCE_METHOD = "ase"
+"""The method every other is compared with by default: ASE-NAS, the method asebench studies."""
+
+
+def default_references(study: Study) -> list[str]:
+    """Every plain label of :data:`REFERENCE_METHOD` in ``study`` (``ase`` and variants such as
+    ``ase[lr=0.001]``; not transfer runs), else its first label."""
+    from asebench.search import split_label
+
+    labels = list(study.labels)
+    found = [label for label in labels
+             if split_label(label)[0] == REFERENCE_METHOD and not split_label(label)[1]]
+    return found or labels[:1]
+
+
 def study_markdown(study: Study, references: Sequence[str] | None = None) -> str:
     """Table I of ``study`` with one paired-comparison section per reference.
 
@@ -183,8 +198,7 @@ def study_markdown(study: Study, references: Sequence[str] | None = None) -> str
     """
     labels = study.labels
     if not references:
-        references = [label for label in labels if label.partition("[")[0] == "ase"]
-        references = references or [labels[0]]
+        references = default_references(study)
     tables = [table1(study, reference=ref) for ref in references]
     text = to_markdown(tables[0], *tables[1:])
     if study.config.get("constraints"):  # a constrained study: the oracle and the regret

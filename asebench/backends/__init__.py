@@ -1,36 +1,67 @@
-"""Backends answer queries: the tabular NB201 backend (and the live supernet backend)."""
+"""Backends answer queries: the tabular NB201 backend and the live supernet backend, and any
+backend a plugin registers (entry-point group ``asebench.backends``, or ``module:factory``).
+
+A registered backend factory takes the dataset and keyword options:
+``factory(dataset, **options) -> Backend``; it rejects unknown options in one line.
+"""
 
 from __future__ import annotations
 
 from asebench._registry import Registry
 from asebench.backends._budgeted import BudgetedEvaluator
+from asebench.backends._describe import (
+    ArchMetrics,
+    BackendFactory,
+    BackendInfo,
+    DescribedBackend,
+    EnumerableBackend,
+    MetricInfo,
+    describe,
+)
 from asebench.backends._eval_protocol import COST_SOURCES, EvalProtocol, get_protocol, protocols
-from asebench.backends._live import LiveBackend, build_live_backend
+from asebench.backends._live import (
+    LIVE_ASE_DEFAULTS,
+    LiveBackend,
+    build_live_backend,
+    live_datasets,
+)
 from asebench.backends._protocol import Backend
-from asebench.backends._restricted import RestrictedBackend, restrict_backend
-from asebench.backends._tabular import TabularBackend
+from asebench.backends._restricted import RestrictedBackend, restrict_backend, unwrap
+from asebench.backends._tabular import TabularBackend, build_tabular_backend, tabular_datasets
 
 __all__ = [
+    "ArchMetrics",
     "Backend",
+    "BackendFactory",
+    "BackendInfo",
     "BudgetedEvaluator",
     "COST_SOURCES",
+    "DescribedBackend",
+    "EnumerableBackend",
     "EvalProtocol",
+    "LIVE_ASE_DEFAULTS",
     "LiveBackend",
+    "MetricInfo",
     "RestrictedBackend",
     "TabularBackend",
     "backends",
     "build_live_backend",
+    "build_tabular_backend",
+    "describe",
     "get_backend",
     "get_protocol",
     "protocols",
     "restrict_backend",
+    "unwrap",
 ]
 
-backends: Registry[Backend] = Registry("backend")
-backends.add("tabular", TabularBackend)
-backends.add("live", build_live_backend)
+backends: Registry[Backend] = Registry("backend", group="asebench.backends")
+backends.add("tabular", BackendFactory(build_tabular_backend, tabular_datasets))
+backends.alias("nb201", "tabular")
+backends.add("live", BackendFactory(build_live_backend, live_datasets))
 
 
-def get_backend(name: str, **options: object) -> Backend:
-    """Build a registered backend by name (``tabular``; ``live`` once registered)."""
+def get_backend(name: str, /, **options: object) -> Backend:
+    """Build a registered backend by name (``tabular``/``nb201``, ``live``, a plugin's, or
+    ``package.module:factory``) with its options, e.g. ``dataset="cifar10"``."""
     return backends.get(name, **options)

@@ -60,7 +60,7 @@ class EvalProtocol:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
-protocols: Registry[EvalProtocol] = Registry("protocol")
+protocols: Registry[EvalProtocol] = Registry("protocol", group="asebench.protocols")
 
 
 def _register(protocol: EvalProtocol) -> None:

@@ -2,8 +2,10 @@
 
 ``reward`` is top-1 accuracy (percent) on the held-out split with inherited weights and
 recalibrated BatchNorm (or an accuracy predictor's estimate), ``cost_s`` the real seconds the
-query took, ``metrics`` the MAdds and parameters (millions) for constraints such as the paper's
-MAdds <= 600M. Torch is imported only when a live backend is built.
+query took, ``metrics`` the MAdds and parameters (millions). Both are analytic, known before a
+query (:meth:`LiveBackend.arch_metrics`), so a constraint such as the paper's MAdds <= 600M
+(``--constraint madds_m<=600``) restricts the search before anything is scored. Torch is
+imported only when a live backend is built.
 """
 
 from __future__ import annotations
@@ -14,12 +16,16 @@ from typing import Any
 
 import numpy as np
 
+from asebench.backends._describe import BackendInfo, MetricInfo
 from asebench.backends._protocol import Backend
 from asebench.errors import AsebenchError
 from asebench.records import Arch, Evaluation
 from asebench.spaces import MobileNetSpace
 
-__all__ = ["LiveBackend", "build_live_backend"]
+__all__ = ["LIVE_ASE_DEFAULTS", "LiveBackend", "build_live_backend", "live_datasets"]
+
+LIVE_ASE_DEFAULTS: Mapping[str, object] = {"K": 10, "M": 3, "lr": 3e-4, "entropy_weight": 1e-3}
+"""ASE-NAS's settings on the MobileNet space (paper IV-B, ImageNet)."""
 
 
 class LiveBackend:
@@ -29,13 +35,12 @@ class LiveBackend:
         scorer: scores sub-networks of one trained supernet.
         predictor: an :class:`~asebench.supernet.AccuracyPredictor`; when given it supplies
             the reward instead of measurement (``report`` still measures).
-        max_madds: the MAdds limit (millions), kept as :attr:`constraint`;
-            :func:`build_live_backend` also restricts the backend to it.
         cache: answer a repeated network (skips canonicalised) from memory.
+        dataset: the study's name for the image set (a label for reports).
     """
 
-    def __init__(self, scorer: Any, predictor: Any | None = None,
-                 max_madds: float | None = None, cache: bool = True) -> None:
+    def __init__(self, scorer: Any, predictor: Any | None = None, cache: bool = True,
+                 dataset: str = "") -> None:
         from asebench.supernet import analytic_cost
 
         self.scorer = scorer
@@ -43,7 +48,7 @@ class LiveBackend:
         self._space: MobileNetSpace = scorer.space
         self._config = scorer.supernet.config
         self._analytic_cost = analytic_cost
-        self.constraint = None if max_madds is None else ("madds_m", float(max_madds))
+        self.dataset = dataset
         self._cache: dict[Arch, tuple[float, float]] | None = {} if cache else None
 
     @property
@@ -53,6 +58,20 @@ class LiveBackend:
     @property
     def name(self) -> str:
         return "live:predicted" if self.predictor is not None else "live:measured"
+
+    def describe(self) -> BackendInfo:
+        """The live MobileNet space; MAdds and parameters are known before a query, and
+        ASE-NAS takes the paper's ImageNet settings (Sec. IV-B) here."""
+        return BackendInfo(
+            benchmark="live", dataset=self.dataset,
+            reward="predicted top-1" if self.predictor is not None else "held-out top-1",
+            report_columns=("test_accuracy", "top5", "madds_m", "params_m"),
+            metrics=(MetricInfo("madds_m", "M MAdds"), MetricInfo("params_m", "M params")),
+            method_defaults={"ase": LIVE_ASE_DEFAULTS})
+
+    def arch_metrics(self, arch: Arch) -> Mapping[str, float]:
+        """MAdds and parameters (millions), analytic."""
+        return self.cost(arch)
 
     def _check(self, arch: Arch) -> Arch:
         try:
@@ -118,18 +137,17 @@ _OPTIONS = ("device", "holdout", "calibration", "batch_size", "workers", "amp", 
             "cache", "seed")
 
 
-def build_live_backend(supernet: str, data: str, madds: float | str | None = None,
-                       dataset: str | None = None, **opts: Any) -> Backend:
+def build_live_backend(dataset: str | None = None, supernet: str | None = None,
+                       data: str | None = None, **opts: Any) -> Backend:
     """Build a :class:`LiveBackend` from a checkpoint file and an image folder.
 
-    Every option may be given as a string (as ``--backend-opt key=value`` passes it).
+    Every option may be given as a string (as ``--backend-opt key=value`` passes it). A MAdds
+    limit is a constraint like any other (``--constraint madds_m<=600``): the study restricts
+    the backend to the sub-networks within it.
 
     Args:
         supernet: checkpoint written by ``asebench supernet train``.
         data: the image folder it was trained on (holds the held-out split).
-        madds: MAdds limit in millions, optional: the backend is then restricted to the
-            sub-networks within it (a :class:`RestrictedBackend`), so every method searches
-            only those, and ASE-NAS also replaces a center only by one of them.
         dataset: the study's name for the image set (a label for reports; the images
             come from ``data``).
         **opts: ``device`` (auto), ``holdout`` (images, default all of the checkpoint's),
@@ -144,11 +162,17 @@ def build_live_backend(supernet: str, data: str, madds: float | str | None = Non
     if unknown:
         raise AsebenchError(
             f"unknown live backend option(s) {', '.join(unknown)}; use {', '.join(_OPTIONS)}")
-    from asebench.supernet import AccuracyPredictor, Scorer
+    if supernet is None:
+        raise AsebenchError("the live backend needs --supernet CHECKPOINT")
+    if data is None:
+        raise AsebenchError("the live backend needs --data IMAGE_FOLDER")
+    try:
+        from asebench.supernet import AccuracyPredictor, Scorer
+    except ImportError as exc:
+        raise AsebenchError(
+            f"the live backend needs torch ({exc}); install it with "
+            "pip install 'asebench[live]'") from None
 
-    limit: float | None = _number("madds", madds, float)
-    if limit is not None and limit <= 0:
-        raise AsebenchError(f"madds limit must be > 0, got {limit}")
     scorer = Scorer.from_checkpoint(
         str(supernet), str(data), device=str(opts.get("device", "auto")),
         holdout=_number("holdout", opts.get("holdout"), int),
@@ -159,15 +183,15 @@ def build_live_backend(supernet: str, data: str, madds: float | str | None = Non
     predictor = None
     if opts.get("predictor"):
         predictor = AccuracyPredictor.load(str(opts["predictor"]))
-    backend = LiveBackend(scorer, predictor, limit, _flag("cache", opts.get("cache", True)))
-    if limit is None:
-        return backend
-    # MAdds are analytic, known before any scoring: every method proposes only sub-networks
-    # within the limit and none above it is ever scored or charged (as for hardware limits
-    # on the tabular backend)
-    from asebench.backends._restricted import restrict_backend
+    return LiveBackend(scorer, predictor, _flag("cache", opts.get("cache", True)),
+                       dataset or "")
 
-    def within(arch: Arch, cap: float = limit) -> bool:
-        return backend.cost(arch)["madds_m"] <= cap
 
-    return restrict_backend(backend, feasible=within)
+def live_datasets(**options: Any) -> tuple[str, ...]:
+    """A live study's one dataset: the image folder's name."""
+    from pathlib import Path
+
+    data = options.get("data")
+    if data is None:
+        raise AsebenchError("the live backend needs --data IMAGE_FOLDER")
+    return (Path(str(data)).resolve().name,)

@@ -10,7 +10,6 @@ is neither answered nor charged. Unwrapped backends pay nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
 import numpy as np
 
@@ -19,7 +18,7 @@ from asebench.errors import AsebenchError
 from asebench.records import Arch, Evaluation
 from asebench.spaces import Feasible, SubSpace, restrict
 
-__all__ = ["RestrictedBackend", "restrict_backend"]
+__all__ = ["RestrictedBackend", "restrict_backend", "unwrap"]
 
 
 class RestrictedBackend:
@@ -30,7 +29,8 @@ class RestrictedBackend:
             intersected, so restrictions compose and the check happens once.
         subspace: a sub-space of ``backend.space`` (same positions, codes of its parent).
 
-    Other attributes (``dataset``, ``protocol``, ``table`` ...) are the wrapped backend's.
+    What the wrapped backend describes of itself is read from :attr:`wrapped` (see
+    :func:`unwrap`).
     """
 
     def __init__(self, backend: Backend, subspace: SubSpace) -> None:
@@ -68,11 +68,6 @@ class RestrictedBackend:
     def report(self, arch: Arch) -> Mapping[str, float]:
         return self.backend.report(arch)
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") or name == "backend":
-            raise AttributeError(name)
-        return getattr(self.backend, name)
-
     def __repr__(self) -> str:
         return f"RestrictedBackend({self.backend!r}, {self._space!r})"
 
@@ -82,3 +77,8 @@ def restrict_backend(backend: Backend, allowed: Sequence[Iterable[int]] | None =
     """``backend`` restricted to ``allowed`` choices per position and to ``feasible`` archs
     (intersected with any restriction it already has)."""
     return RestrictedBackend(backend, restrict(backend.space, allowed, feasible))
+
+
+def unwrap(backend: Backend) -> Backend:
+    """The backend that answers the queries of ``backend`` (itself unless restricted)."""
+    return backend.wrapped if isinstance(backend, RestrictedBackend) else backend

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from asebench.backends._describe import BackendInfo, MetricInfo
 from asebench.backends._eval_protocol import EvalProtocol, get_protocol
 from asebench.errors import AsebenchError
 from asebench.records import Arch, Evaluation
 from asebench.spaces import NB201Space
 from asebench.tables import NB201Table, default_table
+from asebench.tables._metrics import metric_names, metric_unit, metric_values
 
-__all__ = ["TabularBackend"]
+__all__ = ["TabularBackend", "build_tabular_backend", "tabular_datasets"]
 
 _COST_DATASET = "cifar10"
+_TRANSFER_SOURCE = "cifar10"  # the paper's ASE-NAS+ starts from CIFAR-10 centers
+_REPORT_COLUMNS = ("test_accuracy", "valid_accuracy", "params_m", "flops_m")
+_ARCH_STRINGS: dict[int, list[str]] = {}  # per table (by id): every row's arch string
 
 
 class TabularBackend:
@@ -105,6 +113,54 @@ class TabularBackend:
             "flops_m": float(table.column(dataset, "flops_m")[i]),
         }
 
+    # -- self-description (DescribedBackend, EnumerableBackend, ArchMetrics) -------------
+    def describe(self) -> BackendInfo:
+        """NB201 on this dataset: the reward column used, the table's identity, and the
+        FLOPs, parameter and latency metrics a constraint may name."""
+        table = self.table
+        return BackendInfo(
+            benchmark="nb201", dataset=self.dataset, reward=self.reward_column,
+            report_columns=_REPORT_COLUMNS,
+            data={"name": table.meta.name, "path": str(Path(table.path).resolve()),
+                  "sha256": table.sha256},
+            metrics=tuple(MetricInfo(name, metric_unit(name)) for name in metric_names(table)),
+            transfer_source=_TRANSFER_SOURCE, protocol=dataclasses.asdict(self.protocol),
+            budget_s=self.protocol.budget_s)
+
+    @property
+    def num_archs(self) -> int:
+        return self.table.num_archs
+
+    def arch_codes(self) -> np.ndarray:
+        codes: np.ndarray = self.table.arch_codes
+        return codes
+
+    def arch_strings(self) -> Sequence[str]:
+        key = id(self.table)
+        if key not in _ARCH_STRINGS:
+            _ARCH_STRINGS[key] = [self._space.to_string(tuple(c))
+                                  for c in self.table.arch_codes.tolist()]
+        return _ARCH_STRINGS[key]
+
+    def values(self, name: str) -> np.ndarray:
+        """Per-row ``name``: a report column (``test_accuracy`` is the protocol's reported
+        column), a constraint metric, or any single-valued column of the table."""
+        table, dataset = self.table, self.dataset
+        column = {"test_accuracy": self.protocol.report_column,
+                  "valid_accuracy": "valid_acc_200_mean"}.get(name, name)
+        if name in metric_names(table):
+            return metric_values(table, dataset, name)
+        if table.has_column(dataset, column) and table.column(dataset, column).ndim == 1:
+            return np.asarray(table.column(dataset, column), dtype=np.float64)
+        raise AsebenchError(
+            f"unknown value {name!r} of the nb201 table; use one of "
+            f"{', '.join(_REPORT_COLUMNS + metric_names(table))}")
+
+    def arch_metrics(self, arch: Arch) -> Mapping[str, float]:
+        i = self.index(arch)
+        return {name: float(metric_values(self.table, self.dataset, name)[i])
+                for name in metric_names(self.table)}
+
     def index(self, arch: Arch) -> int:
         """NB201 index of ``arch`` (AsebenchError if it is not one)."""
         try:
@@ -135,3 +191,34 @@ class TabularBackend:
         codes = np.asarray(archs, dtype=np.int64) @ (5 ** np.arange(5, -1, -1))
         indices: np.ndarray = self.table.index_by_code[codes]
         return indices
+
+
+_OPTIONS = ("protocol", "protocol_options", "data", "metrics")
+
+
+def build_tabular_backend(dataset: str, **options: Any) -> TabularBackend:
+    """The registered ``tabular`` factory: NB201 on ``dataset``.
+
+    Options: ``protocol`` (name, default ``paper``), ``protocol_options`` (field changes),
+    ``data`` (a table file; default the embedded one or ``$ASEBENCH_DATA``), ``metrics``
+    (extra columns attached to every evaluation).
+
+    Raises:
+        AsebenchError: an unknown option, protocol, dataset or table file.
+    """
+    unknown = sorted(set(options) - set(_OPTIONS))
+    if unknown:
+        raise AsebenchError(f"unknown tabular backend option(s) {', '.join(unknown)}; "
+                            f"use {', '.join(_OPTIONS)}")
+    protocol = get_protocol(str(options.get("protocol", "paper")),
+                            **dict(options.get("protocol_options") or {}))
+    data = options.get("data")
+    return TabularBackend(dataset, protocol=protocol,
+                          table=default_table(None if data is None else str(data)),
+                          metrics=tuple(options.get("metrics") or ()))
+
+
+def tabular_datasets(**options: Any) -> tuple[str, ...]:
+    """Every dataset of the table (default: the embedded one's three)."""
+    data = options.get("data")
+    return tuple(default_table(None if data is None else str(data)).datasets)

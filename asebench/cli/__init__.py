@@ -27,6 +27,7 @@ _COMMANDS: dict[str, str] = {
     "figures": "asebench.cli._figures:figures",
     "data": "asebench.cli._data:data",
     "supernet": "asebench.cli._supernet:supernet",
+    "methods": "asebench.cli._methods:methods_command",
     "verify": "asebench.cli._verify:verify",
 }
 

@@ -54,7 +54,7 @@ def query(arch: str, dataset: str, protocol_name: str, as_json: bool,
     if constraints:
         from asebench.constraints import feasibility_record
 
-        record.update(feasibility_record(table, dataset, constraints, index))
+        record.update(feasibility_record(backend, constraints, parsed))
     if as_json:
         click.echo(json.dumps(record))
         return

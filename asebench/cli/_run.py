@@ -32,62 +32,32 @@ def _split(text: str | None) -> tuple[str, ...] | None:
     return tuple(x.strip() for x in text.split(",") if x.strip())
 
 
-# Paper IV-B (ImageNet, MobileNet space): the ASE-NAS settings for the live backend.
-LIVE_ASE_DEFAULTS: dict[str, Any] = {"K": 10, "M": 3, "lr": 3e-4, "entropy_weight": 1e-3}
-LIVE_DEFAULT_METHODS = "ase,random,reinforce,evolution,local"
-
-
 def _default_methods_help() -> str:
     from asebench.study import DEFAULT_LABELS
 
     return ",".join(DEFAULT_LABELS)
 
 
-def _live_setup(supernet: str | None, data: str | None, madds: float | None,
-                budget: float | None, methods: str | None, datasets: str | None,
-                backend_opts: dict[str, Any], settings: dict[str, dict[str, Any]]
-                ) -> tuple[str, tuple[str, ...], dict[str, Any]]:
-    """Methods, datasets and backend options of a live study; checks its required flags.
-
-    ``--data`` names the image folder here (the table is not used). The MAdds limit goes to
-    the backend (reported metric) and to ASE-NAS as its subspace-update constraint.
-    """
-    from pathlib import Path
-
-    if supernet is None:
-        raise AsebenchError("--backend live needs --supernet CHECKPOINT")
-    if data is None:
-        raise AsebenchError("--backend live needs --data IMAGE_FOLDER")
-    if budget is None:
-        raise AsebenchError("--backend live needs --budget SECONDS (real seconds per run)")
-    options = {**backend_opts, "supernet": supernet, "data": data}
-    methods = methods or LIVE_DEFAULT_METHODS
-    # ASE-NAS's live defaults only when the study runs it (else --set would name a stranger)
-    runs_ase = any(item.strip().partition("[")[0].rstrip("+") == "ase"
-                   for item in methods.split(","))
-    ase = settings.setdefault("ase", {}) if runs_ase else {}
-    for key, value in LIVE_ASE_DEFAULTS.items():
-        ase.setdefault(key, value)
-    if madds is not None:
-        options["madds"] = madds
-        ase.setdefault("constraint", ["madds_m", float(madds)])
-    names = datasets or Path(data).resolve().name
-    return methods, tuple(_split(names) or ()), options
-
-
 @click.command()
 @click.option("--methods", default=None,
-              help="Comma-separated methods, NAME or NAME[KEY=VALUE,...] "
-                   f"[default: {_default_methods_help()}; live: {LIVE_DEFAULT_METHODS}].")
+              help="Comma-separated methods, NAME or NAME[KEY=VALUE,...]; NAME may be a "
+                   "plugin's or package.module:factory; NAME+ starts from the final state of "
+                   f"NAME's runs on the transfer source [default: {_default_methods_help()}; "
+                   "a benchmark without ASE-NAS+'s source: the same without ase+]. "
+                   "`asebench methods` lists them.")
 @click.option("--datasets", default=None,
               help="Comma-separated datasets [default: cifar10,cifar100,ImageNet16-120].")
 @click.option("--seeds", type=click.IntRange(min=1), default=500, show_default=True,
               help="Paired runs per method and dataset.")
-@click.option("--protocol", default="paper", show_default=True, help="Evaluation protocol.")
+@click.option("--protocol", default=None,
+              help="Evaluation protocol [default: the benchmark's, paper on NB201].")
 @click.option("--protocol-opt", "protocol_opts", multiple=True, metavar="KEY=VALUE",
               help="Change a protocol field (e.g. cost_source=own); repeatable.")
 @click.option("--budget", type=float, default=None,
-              help="Simulated seconds per run [default: the protocol's].")
+              help="Simulated seconds per run (real seconds on the live backend) "
+                   "[default: the protocol's].")
+@click.option("--budget-queries", type=click.IntRange(min=1), default=None,
+              help="Queries per run (alone or with --budget).")
 @click.option("--set", "settings", multiple=True, metavar="METHOD.KEY=VALUE",
               help="A method option (e.g. ase.K=6); repeatable.")
 @click.option("--master-seed", type=click.IntRange(min=0), default=0, show_default=True)
@@ -105,12 +75,13 @@ def _live_setup(supernet: str | None, data: str | None, madds: float | None,
                    "such a study is refused).")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=25, show_default=True,
               help="Runs per task (part of the study's identity).")
-@click.option("--backend", default="tabular", show_default=True,
-              help="tabular (embedded/imported NB201 table) or live (supernet).")
+@click.option("--backend", "--benchmark", "backend", default="tabular", show_default=True,
+              help="tabular (= nb201: the embedded/imported NB201 table), live (supernet), "
+                   "a plugin's backend or package.module:factory.")
 @click.option("--supernet", type=click.Path(dir_okay=False), default=None,
               help="live: supernet checkpoint from `asebench supernet train`.")
 @click.option("--madds", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="live: MAdds limit (millions), the ASE-NAS subspace-update constraint.")
+              help="MAdds limit in millions: the same as --constraint madds_m<=MADDS.")
 @click.option("--constraint", "constraints", multiple=True, metavar="EXPR",
               help="Hardware limit every run must meet, e.g. flops_m<=100, params_m<=0.8, "
                    "latency:pixel3<=20 (HELP device, ms), latency_nats_s<=0.015, or a "
@@ -126,8 +97,9 @@ def _live_setup(supernet: str | None, data: str | None, madds: float | None,
               help="Label the table compares every method with; repeatable "
                    "[default: every ASE-NAS label run].")
 @click.option("--progress/--no-progress", default=True, show_default=True)
-def run(methods: str | None, datasets: str | None, seeds: int, protocol: str,
-        protocol_opts: tuple[str, ...], budget: float | None, settings: tuple[str, ...],
+def run(methods: str | None, datasets: str | None, seeds: int, protocol: str | None,
+        protocol_opts: tuple[str, ...], budget: float | None, budget_queries: int | None,
+        settings: tuple[str, ...],
         master_seed: int, out_dir: str, workers: int | None, executor: str,
         scheduler: str | None, resume: bool, rerun_stale: bool, chunk_size: int, backend: str,
         supernet: str | None, madds: float | None, constraints: tuple[str, ...],
@@ -135,9 +107,9 @@ def run(methods: str | None, datasets: str | None, seeds: int, protocol: str,
         references: tuple[str, ...], progress: bool) -> None:
     """Run every method on every dataset for SEEDS paired seeds; store and tabulate.
 
-    With --backend live, --data is the image folder the supernet was trained on, --budget is
-    real seconds per run, and ASE-NAS uses the paper's ImageNet settings (K=10, M=3,
-    lr 3e-4, entropy 1e-3) unless --set changes them.
+    With --backend live, --data is the image folder the supernet was trained on, --supernet
+    its checkpoint, --budget is real seconds per run, and ASE-NAS takes the paper's ImageNet
+    settings (K=10, M=3, lr 3e-4, entropy 1e-3) unless --set changes them.
     """
     from asebench.analysis import load, study_markdown
     from asebench.study import (
@@ -154,19 +126,17 @@ def run(methods: str | None, datasets: str | None, seeds: int, protocol: str,
         raise AsebenchError("--scheduler needs --executor dask")
     if rerun_stale and not resume:
         raise AsebenchError("--rerun-stale needs --resume")
-    method_settings = parse_settings(settings)
     backend_options = parse_assignments(backend_opts, "--backend-opt")
-    dataset_names = _split(datasets) or DATASETS
-    if backend == "live":
-        methods, dataset_names, backend_options = _live_setup(
-            supernet, data, madds, budget, methods, datasets, backend_options, method_settings)
-        data = None
-    elif supernet is not None or madds is not None:
-        raise AsebenchError("--supernet and --madds need --backend live")
-    method_specs = parse_methods(methods or DEFAULT_LABELS, method_settings)
+    if supernet is not None:
+        backend_options["supernet"] = supernet
+    if madds is not None:
+        constraints = (*constraints, f"madds_m<={madds:g}")
+    factory_options = {**backend_options, **({"data": data} if data is not None else {})}
     spec = StudySpec(
-        methods=method_specs, datasets=dataset_names, seeds=seeds,
-        protocol=protocol, budget_s=budget, master_seed=master_seed,
+        methods=parse_methods(methods or DEFAULT_LABELS, parse_settings(settings)),
+        datasets=_split(datasets) or _default_datasets(backend, factory_options) or DATASETS,
+        seeds=seeds, protocol=protocol, budget_s=budget, budget_queries=budget_queries,
+        master_seed=master_seed,
         protocol_options=parse_assignments(protocol_opts, "--protocol-opt"),
         backend=backend, backend_options=backend_options,
         data=data, chunk_size=chunk_size, constraints=constraints)
@@ -185,6 +155,14 @@ def run(methods: str | None, datasets: str | None, seeds: int, protocol: str,
     click.echo(f"study directory: {path}")
     if table_out is not None:
         click.echo(f"table written to: {table_out}")
+
+
+def _default_datasets(backend: str, options: dict[str, Any]) -> tuple[str, ...] | None:
+    """The datasets a benchmark names when --datasets is not given (None: it names none)."""
+    from asebench.backends import BackendFactory, backends
+
+    factory = backends.factory(backend)
+    return factory.default_datasets(**options) if isinstance(factory, BackendFactory) else None
 
 
 def _check_writable_file(path: str) -> None:

@@ -17,7 +17,7 @@ __all__ = ["table"]
               help="Write the table to this file (atomically) instead of printing it.")
 def table(study_dir: str, latex: bool, references: tuple[str, ...], out_file: str | None) -> None:
     """Print Table I of the study in STUDY_DIR: ours beside the paper's, paired tests."""
-    from asebench.analysis import load, study_markdown, table1, to_latex
+    from asebench.analysis import default_references, load, study_markdown, table1, to_latex
     from asebench.errors import AsebenchError
     from asebench.study import atomic_write_text
 
@@ -31,8 +31,8 @@ def table(study_dir: str, latex: bool, references: tuple[str, ...], out_file: st
         if reference not in labels:
             raise AsebenchError(f"--reference {reference!r} is not one of {', '.join(labels)}")
     if latex:
-        default = "ase" if "ase" in labels else labels[0]
-        text = to_latex(table1(study, reference=references[0] if references else default))
+        reference = references[0] if references else default_references(study)[0]
+        text = to_latex(table1(study, reference=reference))
         if study.config.get("constraints"):  # the oracle and the regret, as in markdown
             from asebench.constraints import regret_latex
 

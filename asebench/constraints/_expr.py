@@ -3,7 +3,7 @@
 ``LIMIT`` is a number in the metric's unit, or ``pNN`` for the NN-th percentile of the metric
 over the whole space on the dataset searched (``flops_m<=p25``: the cheapest quarter), so one
 expression means the same share of the space on every dataset. Parsing checks only the form;
-whether the metric exists is checked against a table (:mod:`asebench.constraints._metrics`).
+whether the metric exists is checked against a table (:mod:`asebench.tables._metrics`).
 """
 
 from __future__ import annotations

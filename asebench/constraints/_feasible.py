@@ -1,25 +1,41 @@
-"""The feasible set of a dataset under constraints: a mask over all archs, computed once.
+"""The archs of one dataset that meet every constraint, on any backend that can tell.
 
-Everything downstream asks this one object: the searchers (through a restricted space whose
-``feasible`` predicate is :meth:`FeasibleSet.contains`), the store (every answer and every
-query feasible), the oracle and the regret table.
+Two kinds, one interface (``contains``, ``describe``, ``constraints``, ``limits``):
+
+* :class:`FeasibleSet`, on a backend that lists its space
+  (:class:`~asebench.backends.EnumerableBackend`, e.g. NB201): a mask over every arch,
+  computed once; it knows its size and the oracle, and limits may be percentiles of the
+  space (``flops_m<=p25``);
+* :class:`PredicateSet`, on a backend that only knows the metrics of one arch before a query
+  (:class:`~asebench.backends.ArchMetrics`, e.g. the live supernet's analytic MAdds): a
+  predicate, with absolute limits only.
+
+Everything downstream asks these objects: the searchers (through a restricted space whose
+``feasible`` predicate is ``contains``), the store (every answer and every query feasible),
+the oracle and the regret table. Only metrics a backend declares as known before a query
+(:class:`~asebench.backends.MetricInfo`) may constrain a search.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
+from asebench.backends import (
+    ArchMetrics,
+    Backend,
+    BackendInfo,
+    EnumerableBackend,
+    describe,
+    unwrap,
+)
 from asebench.constraints._expr import Constraint, parse_constraints
-from asebench.constraints._metrics import metric_values
 from asebench.errors import AsebenchError
 from asebench.records import Arch
-from asebench.tables import NB201Table
 
-__all__ = ["FeasibleSet", "Oracle", "feasible_set"]
+__all__ = ["Feasibility", "FeasibleSet", "Oracle", "PredicateSet", "feasible_set"]
 
 
 @dataclass(frozen=True)
@@ -27,8 +43,8 @@ class Oracle:
     """The best feasible arch by the reported metric (what a perfect search would answer).
 
     Attributes:
-        index: its NB201 index.
-        arch: its op codes.
+        index: its row in the backend's list of archs.
+        arch: its codes.
         accuracy: its value of the reported column (e.g. mean 200-epoch test accuracy).
         column: the reported column.
     """
@@ -39,19 +55,31 @@ class Oracle:
     column: str
 
 
+def _describe_limits(constraints: tuple[Constraint, ...], limits: tuple[float, ...],
+                     info: BackendInfo) -> str:
+    parts = []
+    for c, limit in zip(constraints, limits):
+        metric = info.metric(c.metric)
+        unit = metric.unit if metric is not None else ""
+        resolved = f" ({c.op}{limit:.4g} {unit})".replace(" )", ")")
+        parts.append(c.text + (resolved if c.percentile is not None else ""))
+    return " and ".join(parts)
+
+
 @dataclass(frozen=True, eq=False)
 class FeasibleSet:
-    """Archs of one dataset meeting every constraint.
+    """Archs of one dataset of a listed space meeting every constraint.
 
     Attributes:
-        table: the benchmark table.
-        dataset: the dataset (per-dataset metrics and percentiles are resolved on it).
+        source: the backend whose space is listed (rows = its archs).
+        dataset: the dataset (percentiles are resolved on it).
         constraints: the constraints, all of which must hold.
         limits: each constraint's limit in its metric's unit (percentiles resolved).
-        mask: ``(N,) bool`` read-only, row = NB201 index.
+        mask: ``(N,) bool`` read-only, row = the backend's arch index.
+        archs: the feasible archs.
     """
 
-    table: NB201Table
+    source: EnumerableBackend
     dataset: str
     constraints: tuple[Constraint, ...]
     limits: tuple[float, ...]
@@ -59,50 +87,97 @@ class FeasibleSet:
     archs: frozenset[Arch]
 
     @property
-    def count(self) -> int:
+    def count(self) -> int | None:
         """Number of feasible archs."""
         return len(self.archs)
 
     @property
     def fraction(self) -> float:
-        return self.count / self.table.num_archs
+        return len(self.archs) / self.source.num_archs
 
     def contains(self, arch: Arch) -> bool:
-        """Whether ``arch`` (an op-code tuple) is feasible: one set lookup."""
+        """Whether ``arch`` is feasible: one set lookup."""
         return arch in self.archs
 
     __contains__ = contains
 
     def describe(self) -> str:
         """``flops_m<=p25 (<=78.5 MFLOPs)`` style text of the resolved constraints."""
-        from asebench.constraints._metrics import metric_unit
+        return _describe_limits(self.constraints, self.limits, describe(self.source))
 
-        parts = []
-        for c, limit in zip(self.constraints, self.limits):
-            resolved = f" ({c.op}{limit:.4g} {metric_unit(c.metric)})".replace(" )", ")")
-            parts.append(c.text + (resolved if c.percentile is not None else ""))
-        return " and ".join(parts)
-
-    def oracle(self, column: str) -> Oracle:
+    def oracle(self, column: str = "test_accuracy") -> Oracle:
         """The feasible arch with the highest ``column`` (NaN rows never win; first on ties).
 
         Raises:
             AsebenchError: ``column`` is unknown or NaN on every feasible arch.
         """
-        values = np.asarray(self.table.column(self.dataset, column), dtype=np.float64)
-        if values.ndim != 1:
-            raise AsebenchError(f"oracle column {column!r} is per seed; use a mean column")
+        values = np.asarray(self.source.values(column), dtype=np.float64)
         masked = np.where(self.mask & ~np.isnan(values), values, -np.inf)
         index = int(np.argmax(masked))
         if not np.isfinite(masked[index]):
             raise AsebenchError(f"no feasible arch of {self.dataset} has a {column} value")
-        arch = tuple(int(c) for c in self.table.arch_codes[index])
+        arch = tuple(int(c) for c in self.source.arch_codes()[index])
         return Oracle(index, arch, float(values[index]), column)
 
 
-def _resolve(table: NB201Table, dataset: str, constraint: Constraint
+@dataclass(frozen=True, eq=False)
+class PredicateSet:
+    """Archs of one dataset meeting every constraint, tested one arch at a time.
+
+    Attributes:
+        source: the backend that knows each arch's metrics before a query.
+        dataset: the dataset.
+        constraints: the constraints (absolute limits), all of which must hold.
+        limits: each constraint's limit.
+    """
+
+    source: ArchMetrics
+    dataset: str
+    constraints: tuple[Constraint, ...]
+    limits: tuple[float, ...]
+
+    @property
+    def count(self) -> int | None:
+        """Unknown: the space is not listed."""
+        return None
+
+    def contains(self, arch: Arch) -> bool:
+        metrics = self.source.arch_metrics(arch)
+        return all(bool(c.holds(np.asarray(metrics[c.metric]), limit))
+                   for c, limit in zip(self.constraints, self.limits))
+
+    __contains__ = contains
+
+    def describe(self) -> str:
+        return _describe_limits(self.constraints, self.limits, describe(self.source))
+
+
+Feasibility = FeasibleSet | PredicateSet
+"""Either kind of feasible set."""
+
+
+def _check_metrics(info: BackendInfo, constraints: tuple[Constraint, ...]) -> None:
+    usable = [m.name for m in info.metrics if m.known_before_query]
+    for constraint in constraints:
+        metric = info.metric(constraint.metric)
+        family, colon, member = constraint.metric.partition(":")
+        members = [u.partition(":")[2] for u in usable if u.startswith(family + ":")]
+        if metric is None and colon and members:
+            raise AsebenchError(f"unknown {family} device {member!r}; devices are "
+                                f"{', '.join(members)}")
+        if metric is None or not metric.known_before_query:
+            what = "unknown constraint metric" if metric is None else (
+                "metric not known before a query")
+            raise AsebenchError(
+                f"{what} {constraint.metric!r}; metrics are {', '.join(usable) or '(none)'} "
+                f"({info.benchmark})")
+
+
+def _resolve(source: EnumerableBackend, dataset: str, constraint: Constraint
              ) -> tuple[float, np.ndarray]:
-    values = metric_values(table, dataset, constraint.metric)
+    values = np.asarray(source.values(constraint.metric), dtype=np.float64)
+    if values.ndim != 1 or np.isnan(values).any():
+        raise AsebenchError(f"metric {constraint.metric!r} is not one finite value per arch")
     if constraint.percentile is not None:
         limit = float(np.percentile(values, constraint.percentile))
     else:
@@ -116,32 +191,56 @@ def _resolve(table: NB201Table, dataset: str, constraint: Constraint
     return limit, ok
 
 
-@lru_cache(maxsize=64)
-def _cached(table: NB201Table, dataset: str, constraints: tuple[Constraint, ...]
-            ) -> FeasibleSet:
-    mask = np.ones(table.num_archs, dtype=bool)
+_CACHE: dict[tuple[object, ...], FeasibleSet] = {}
+
+
+def _listed(source: EnumerableBackend, info: BackendInfo,
+            constraints: tuple[Constraint, ...]) -> FeasibleSet:
+    data = info.data or {}
+    identity: object = data.get("sha256") or id(source)
+    key = (info.benchmark, info.dataset, identity, constraints)
+    if key in _CACHE:
+        return _CACHE[key]
+    mask = np.ones(source.num_archs, dtype=bool)
     limits = []
     for constraint in constraints:
-        limit, ok = _resolve(table, dataset, constraint)
+        limit, ok = _resolve(source, info.dataset, constraint)
         limits.append(limit)
         mask &= ok
     if not mask.any():
         raise AsebenchError(
             f"constraints {' and '.join(c.text for c in constraints)} together admit no "
-            f"arch of {dataset}")
+            f"arch of {info.dataset}")
     mask.setflags(write=False)
-    archs = frozenset(map(tuple, table.arch_codes[mask].astype(np.int64).tolist()))
-    return FeasibleSet(table, dataset, constraints, tuple(limits), mask, archs)
+    archs = frozenset(map(tuple, source.arch_codes()[mask].astype(np.int64).tolist()))
+    feasible = FeasibleSet(source, info.dataset, constraints, tuple(limits), mask, archs)
+    _CACHE[key] = feasible
+    return feasible
 
 
-def feasible_set(table: NB201Table, dataset: str,
-                 constraints: Iterable[str | Constraint] | str) -> FeasibleSet:
-    """The archs of ``dataset`` meeting every constraint (cached per table and constraints).
+def feasible_set(backend: Backend, constraints: Iterable[str | Constraint] | str
+                 ) -> Feasibility:
+    """The archs of ``backend``'s dataset meeting every constraint (a listed space's sets
+    are cached per data checksum, dataset and constraints).
 
     Raises:
-        AsebenchError: a malformed expression, an unknown dataset, metric or device, or
-            constraints no arch of the dataset meets (one line each).
+        AsebenchError: a malformed expression, a metric the backend does not know before a
+            query, a percentile on a space that is not listed, or constraints no arch meets.
     """
     parsed = parse_constraints(constraints)
-    table.check_dataset(dataset)
-    return _cached(table, dataset, parsed)
+    source = unwrap(backend)
+    info = describe(source)
+    _check_metrics(info, parsed)
+    if isinstance(source, EnumerableBackend):
+        return _listed(source, info, parsed)
+    if isinstance(source, ArchMetrics):
+        for constraint in parsed:
+            if constraint.percentile is not None:
+                raise AsebenchError(
+                    f"constraint {constraint.text}: a percentile limit needs a benchmark "
+                    f"that lists its space; {info.benchmark} does not (give a number)")
+        limits = tuple(float(c.limit) for c in parsed if c.limit is not None)
+        return PredicateSet(source, info.dataset, parsed, limits)
+    raise AsebenchError(
+        f"backend {info.benchmark} knows no metric before a query, so it cannot be "
+        "constrained")

@@ -18,27 +18,29 @@ def _constraints(study: Any) -> dict[str, Any] | None:
 
 def _answer_feasibility(study: Any, config: dict[str, Any]) -> dict[str, np.ndarray] | None:
     """``{dataset: bool per run (in runs order of that dataset)}``, re-checked against the
-    study's table (found by its recorded path or as the default one with the same checksum);
-    None when that table is not available here."""
+    study's backend rebuilt from its configuration (with the same data checksum); None when
+    that backend or its data is not available here."""
+    from asebench.backends import describe, get_backend
     from asebench.constraints._feasible import feasible_set
     from asebench.errors import AsebenchError
-    from asebench.spaces import NB201Space
-    from asebench.tables import default_table
 
-    data = study.config.get("data") or {}
-    try:
-        table = default_table(data.get("path"))
-    except AsebenchError:
-        table = default_table()
-    if data.get("sha256") and table.sha256 != data["sha256"]:
-        return None
-    space = NB201Space()
-    index = {space.to_string(tuple(c)): i for i, c in enumerate(table.arch_codes.tolist())}
+    study_config = study.config or {}
+    expected = (study_config.get("data") or {}).get("sha256")
     runs = study.runs
     out = {}
     for dataset, rows in runs.groupby("dataset", sort=False):
-        mask = feasible_set(table, str(dataset), config["expressions"]).mask
-        out[str(dataset)] = mask[[index[a] for a in rows["arch"]]]
+        try:
+            backend = get_backend(str(study_config.get("backend", "tabular")),
+                                  dataset=str(dataset),
+                                  **dict(study_config.get("backend_options") or {}))
+            data = describe(backend).data or {}
+            if expected and data.get("sha256") != expected:
+                return None
+            feasible = feasible_set(backend, config["expressions"])
+        except (AsebenchError, TypeError):
+            return None
+        out[str(dataset)] = np.array([feasible.contains(backend.space.from_string(a))
+                                      for a in rows["arch"]], dtype=bool)
     return out
 
 

@@ -4,18 +4,19 @@ part of the study's identity, the oracle, and the store's check that nothing inf
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from asebench.records import Arch
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
+from asebench.backends import ArchMetrics, Backend, EnumerableBackend, unwrap
 from asebench.constraints._expr import Constraint, parse_constraints
-from asebench.constraints._feasible import FeasibleSet, feasible_set
-from asebench.errors import AsebenchError
-from asebench.tables import NB201Table
+from asebench.constraints._feasible import Feasibility, FeasibleSet, feasible_set
 
 __all__ = ["ConstraintViolation", "constraint_config", "feasibility_record", "oracle_summary",
            "store_check", "validate_constraints"]
@@ -26,29 +27,27 @@ class ConstraintViolation(AssertionError):
 
 
 def validate_constraints(constraints: Iterable[str | Constraint] | str | None,
-                         table: NB201Table | None, datasets: Sequence[str],
-                         backend: str = "tabular") -> dict[str, FeasibleSet]:
-    """Check every expression against ``table`` on every dataset, before anything is written.
+                         backends: Mapping[str, Backend]) -> dict[str, Feasibility]:
+    """Check every expression against the backend of every dataset, before anything is
+    written.
 
     Returns:
-        ``{dataset: FeasibleSet}`` (empty without constraints).
+        ``{dataset: feasible set}`` (empty without constraints).
 
     Raises:
-        AsebenchError: malformed expression, unknown metric or device, a limit no arch of a
-            dataset meets, or constraints on a backend other than the tabular one.
+        AsebenchError: malformed expression, a metric the backend does not know before a
+            query, a limit no arch of a dataset meets.
     """
     parsed = parse_constraints(constraints)
     if not parsed:
         return {}
-    if backend != "tabular" or table is None:
-        raise AsebenchError(
-            "--constraint needs the tabular backend (the live backend takes --madds)")
-    return {d: feasible_set(table, d, parsed) for d in datasets}
+    return {d: feasible_set(b, parsed) for d, b in backends.items()}
 
 
-def constraint_config(sets: dict[str, FeasibleSet]) -> dict[str, Any]:
+def constraint_config(sets: Mapping[str, Feasibility]) -> dict[str, Any]:
     """What a constrained study records in its resolved config (its identity): the
-    expressions and each dataset's resolved limits and feasible-set size."""
+    expressions and each dataset's resolved limits and feasible-set size (None when the
+    space is not listed)."""
     first = next(iter(sets.values()))
     return {
         "expressions": [c.text for c in first.constraints],
@@ -58,57 +57,66 @@ def constraint_config(sets: dict[str, FeasibleSet]) -> dict[str, Any]:
     }
 
 
-def oracle_summary(sets: dict[str, FeasibleSet], column: str) -> dict[str, dict[str, Any]]:
-    """``{dataset: {index, arch, accuracy, column}}`` of the best feasible arch by
-    ``column`` (the protocol's reported metric), for metadata.json and the table."""
-    from asebench.spaces import NB201Space
-
-    space = NB201Space()
+def oracle_summary(sets: Mapping[str, Feasibility]) -> dict[str, dict[str, Any]]:
+    """``{dataset: {index, arch, accuracy, column}}`` of the best feasible arch by the
+    reported ``test_accuracy``, for metadata.json and the table (datasets whose space is
+    listed; others have no oracle)."""
     out = {}
     for dataset, feasible in sets.items():
-        best = feasible.oracle(column)
-        out[dataset] = {"index": best.index, "arch": space.to_string(best.arch),
-                        "accuracy": best.accuracy, "column": column}
+        if not isinstance(feasible, FeasibleSet):
+            continue
+        best = feasible.oracle()
+        out[dataset] = {"index": best.index,
+                        "arch": feasible.source.arch_strings()[best.index],
+                        "accuracy": best.accuracy, "column": _report_column(feasible)}
     return out
 
 
-def _index_of_strings(table: NB201Table) -> dict[str, int]:
-    from asebench.spaces import NB201Space
+def _report_column(feasible: FeasibleSet) -> str:
+    from asebench.backends import describe
 
-    space = NB201Space()
-    return {space.to_string(tuple(c)): i for i, c in enumerate(table.arch_codes.tolist())}
+    protocol = describe(feasible.source).protocol or {}
+    return str(protocol.get("report_column", "test_accuracy"))
 
 
-def store_check(sets: dict[str, FeasibleSet]) -> Callable[[pa.Table, pa.Table], None]:
+def store_check(sets: Mapping[str, Feasibility]) -> Callable[[pa.Table, pa.Table], None]:
     """A check for :class:`asebench.study.StudyStore` to run on every chunk before writing it:
     every run's answer and every query in its traces must be feasible on its dataset
-    (queries are not checked for runs that chose the paper's query-then-reject rule,
-    ASE-NAS ``infeasible="query"``, which charges infeasible candidates on purpose).
+    (queries are not checked for runs whose method reports that it queries outside the
+    space on purpose, ``info_queries_outside_space``: ASE-NAS's ``infeasible="query"``,
+    the paper's query-then-reject rule).
 
     The check is independent of the searchers: answers are read back from their arch
-    strings, queries from the traces' NB201 indices, both tested against the mask.
+    strings, queries from the traces' row indices (listed spaces) or arch strings.
     """
-    table = next(iter(sets.values())).table
-    lookup: dict[str, int] = {}
+    lookups: dict[str, dict[str, int]] = {}
+
+    def contains_string(dataset: str, text: str) -> bool:
+        feasible = sets[dataset]
+        if isinstance(feasible, FeasibleSet):
+            if dataset not in lookups:
+                strings = feasible.source.arch_strings()
+                lookups[dataset] = {s: i for i, s in enumerate(strings)}
+            return bool(feasible.mask[lookups[dataset][text]])
+        return feasible.contains(feasible.source.space.from_string(text))
 
     def check(runs: pa.Table, traces: pa.Table) -> None:
-        if not lookup:
-            lookup.update(_index_of_strings(table))
         for dataset, answers in _by_dataset(runs, "arch"):
-            feasible = sets[dataset]
-            bad = [a for a in answers.tolist() if not feasible.mask[lookup[a]]]
+            bad = [a for a in answers.tolist() if not contains_string(dataset, a)]
             if bad:
                 raise ConstraintViolation(
                     f"{len(bad)} run(s) on {dataset} answered an infeasible arch "
-                    f"under {feasible.describe()}, e.g. {bad[0]}")
-        if traces.num_rows == 0 or _queries_infeasible_by_choice(runs):
+                    f"under {sets[dataset].describe()}, e.g. {bad[0]}")
+        if traces.num_rows == 0 or _queries_outside_by_choice(runs):
             return
-        if "arch_index" not in traces.column_names:
-            raise ConstraintViolation("constrained traces carry no arch_index to check")
-        for dataset, indices in _by_dataset(traces, "arch_index"):
+        listed = "arch_index" in traces.column_names
+        for dataset, keys in _by_dataset(traces, "arch_index" if listed else "arch"):
             feasible = sets[dataset]
-            queried = np.asarray(indices, dtype=np.int64)
-            outside = int((~feasible.mask[queried]).sum())
+            if listed and isinstance(feasible, FeasibleSet):
+                queried = np.asarray(keys, dtype=np.int64)
+                outside = int((~feasible.mask[queried]).sum())
+            else:
+                outside = sum(not contains_string(dataset, str(k)) for k in set(keys.tolist()))
             if outside:
                 raise ConstraintViolation(
                     f"{outside} infeasible quer(ies) on {dataset} were charged under "
@@ -117,12 +125,12 @@ def store_check(sets: dict[str, FeasibleSet]) -> Callable[[pa.Table, pa.Table], 
     return check
 
 
-def _queries_infeasible_by_choice(runs: pa.Table) -> bool:
-    """ASE-NAS with ``infeasible="query"`` (the paper's query-then-reject rule) queries and
-    is charged for infeasible candidates by design; only its answer is checked then."""
-    if "opt_infeasible" not in runs.column_names:
+def _queries_outside_by_choice(runs: pa.Table) -> bool:
+    """Runs whose method queries and is charged for infeasible candidates by design; only
+    their answers are checked then."""
+    if "info_queries_outside_space" not in runs.column_names:
         return False
-    return set(runs.column("opt_infeasible").to_pylist()) == {"query"}
+    return set(runs.column("info_queries_outside_space").to_pylist()) == {True}
 
 
 def _by_dataset(frame: pa.Table, column: str) -> list[tuple[str, Any]]:
@@ -131,25 +139,30 @@ def _by_dataset(frame: pa.Table, column: str) -> list[tuple[str, Any]]:
             data.groupby("dataset", observed=True, sort=False)]
 
 
-def feasibility_record(table: NB201Table, dataset: str,
-                       constraints: Iterable[str | Constraint] | str, index: int
-                       ) -> dict[str, Any]:
-    """What ``asebench query --constraint`` adds for the arch at ``index``: each constraint's
-    metric value and verdict, and ``feasible`` (all hold).
+def feasibility_record(backend: Backend, constraints: Iterable[str | Constraint] | str,
+                       arch: Arch) -> dict[str, Any]:
+    """What ``asebench query --constraint`` adds for ``arch``: each constraint's metric value
+    and verdict, and ``feasible`` (all hold).
 
     Raises:
-        AsebenchError: bad constraints (malformed, unknown metric or device, no arch meets).
+        AsebenchError: bad constraints (malformed, unknown metric, no arch meets them).
     """
-    from asebench.constraints._metrics import metric_values
-
-    feasible = feasible_set(table, dataset, constraints)
+    feasible = feasible_set(backend, constraints)
+    source = unwrap(backend)
+    metrics = (dict(source.arch_metrics(arch)) if isinstance(source, ArchMetrics)
+               and not isinstance(source, EnumerableBackend) else None)
     out: dict[str, Any] = {}
     for constraint, limit in zip(feasible.constraints, feasible.limits):
-        value = float(metric_values(table, dataset, constraint.metric)[index])
+        if metrics is not None:
+            value = float(metrics[constraint.metric])
+        else:
+            assert isinstance(source, EnumerableBackend)
+            row = int(source.indices_of(np.asarray([arch], dtype=np.int64))[0])
+            value = float(source.values(constraint.metric)[row])
         ok = bool(constraint.holds(np.asarray(value), limit))
         bound = f"{constraint.op}{limit:.6g}"
         out[f"constraint {constraint.text}"] = (
             f"{constraint.metric}={value:.6g} {'meets' if ok else 'violates'} {bound}")
-    out["feasible"] = bool(feasible.mask[index])
+    out["feasible"] = feasible.contains(arch)
     out["feasible_archs"] = feasible.count
     return out

@@ -37,14 +37,14 @@ from asebench.figures._report import (
 )
 from asebench.figures._stats import Comparison, compare, summarize
 from asebench.figures._studies import FigureStudies, study_directory
-from asebench.figures._style import METHOD_STYLES, color_for, display_name, paper_style
+from asebench.figures._style import METHOD_COLORS, color_for, display_name, paper_style
 from asebench.figures._synthetic import SyntheticArm, synthetic_study
 from asebench.figures._table1 import caption_table1
 
 __all__ = [
     "FIG7_LABELS",
     "FIG8_PANELS",
-    "METHOD_STYLES",
+    "METHOD_COLORS",
     "PAPER_FIG6",
     "Comparison",
     "FigureStudies",

@@ -120,7 +120,11 @@ def plot_anytime(curves: pd.DataFrame, band: str = "sem") -> Figure:
     return fig
 
 
-def caption_anytime(curves: pd.DataFrame) -> str:
+HIGHLIGHTED = ("ase", "ase+")
+"""Labels whose rank the anytime caption states (ASE-NAS and ASE-NAS+)."""
+
+
+def caption_anytime(curves: pd.DataFrame, highlighted: tuple[str, ...] = HIGHLIGHTED) -> str:
     """Two-line caption; the leader at the end of the budget is read from ``curves``."""
     require_columns(curves, ("label", "dataset", "seconds", "mean"), "anytime curves")
     line1 = ("Test accuracy (200-epoch mean) of each method's incumbent (best reward so far) "
@@ -132,7 +136,7 @@ def caption_anytime(curves: pd.DataFrame) -> str:
         leader = final.iloc[0]
         rank = {label: i + 1 for i, label in enumerate(final["label"])}
         ase = [f"{display_name(str(label))} {rank[label]}" for label in ordered(rank)
-               if str(label).startswith("ase")]
+               if str(label) in highlighted]
         ranks = f"; ranks of {', '.join(ase)} (of {len(rank)})" if ase else ""
         parts.append(f"{dataset_name(str(dataset))}: {display_name(str(leader['label']))} ends "
                      f"highest ({leader['mean']:.2f}){ranks}")

@@ -26,6 +26,7 @@ POLICY_ARMS = {"ase": "bounded (default)", "ase-unbounded": "unbounded",
                "ase-uniform": "uniform, never learns"}
 """Study label -> legend text, in plotting order."""
 
+_BOUNDED = next(iter(POLICY_ARMS))  # the reference arm: the published bounded controller
 _COLORS = {"ase": "#1f77b4", "ase-unbounded": "#d62728", "ase-uniform": "#7f7f7f"}
 _MIN_SHARE = 0.5  # a curve stops where fewer than half of the runs are still searching
 
@@ -163,7 +164,7 @@ def caption_policy(summary: pd.DataFrame) -> str:
         distinct = 100 * float(s["distinct_fraction"].mean())
         text = (f"{POLICY_ARMS[label]}: final entropy {entropy:.0f}% of max, {distinct:.0f}% "
                 "distinct queries")
-        if label != "ase":
+        if label != _BOUNDED:
             diffs = ", ".join(
                 f"{dataset_name(str(d))} {float(diff):+.2f} (p={_p(float(p))})"
                 for d, diff, p in zip(s["dataset"], s["diff_vs_bounded"], s["p_vs_bounded"]))

@@ -133,7 +133,7 @@ class FigureStudies:
     def shared_base_label(self) -> str | None:
         """The ``table1`` label of ASE-NAS with exactly ``base_options``, if it runs one."""
         for spec in self.table1_spec().method_specs:
-            if spec.name == "ase" and spec.transfer is None and \
+            if spec.name == REFERENCE and spec.transfer is None and \
                     dict(spec.options) == dict(self.base_options):
                 return str(spec.label)
         return None

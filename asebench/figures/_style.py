@@ -12,7 +12,8 @@ from matplotlib.figure import Figure
 
 __all__ = [
     "DATASET_NAMES",
-    "METHOD_STYLES",
+    "ARM_NAMES",
+    "METHOD_COLORS",
     "PAPER_WIDTH_IN",
     "color_for",
     "dataset_name",
@@ -27,23 +28,31 @@ __all__ = [
 PAPER_WIDTH_IN = 7.0
 """Width of a two-column IEEE figure in inches; single-column figures use half of it."""
 
-# key (a method name or a study label) -> (display name, colour). The paper draws ASE-NAS red,
-# random search over the whole space purple, random search in the evoked subspace orange and the
-# ablated variants blue; we keep those (in shades) and give every other method its own colour.
-METHOD_STYLES: dict[str, tuple[str, str]] = {
-    "ase": ("ASE-NAS", "#d62728"),
-    "ase+": ("ASE-NAS+", "#8c1d18"),
-    "random": ("Random search", "#9467bd"),
-    "random-in-subspace": ("Random in evoked subspace", "#ff7f0e"),
-    "ase-no-update": ("ASE-NAS w/o update", "#1f77b4"),
-    "ase-absolute": ("ASE-NAS, absolute reward", "#4c72b0"),
-    "ase-no-graph": ("ASE-NAS w/o graph", "#17becf"),
-    "reinforce": ("REINFORCE", "#2ca02c"),
-    "evolution": ("Reg. evolution", "#e377c2"),
-    "local": ("Local search", "#7f7f7f"),
-    "nse": ("NSE", "#bcbd22"),
-    "autospace": ("AutoSpace", "#8c564b"),
+# key (a method name or a study label) -> colour. The paper draws ASE-NAS red, random search
+# over the whole space purple, random search in the evoked subspace orange and the ablated
+# variants blue; we keep those (in shades) and give every other method its own colour.
+METHOD_COLORS: dict[str, str] = {
+    "ase": "#d62728",
+    "ase+": "#8c1d18",
+    "random": "#9467bd",
+    "random-in-subspace": "#ff7f0e",
+    "ase-no-update": "#1f77b4",
+    "ase-absolute": "#4c72b0",
+    "ase-no-graph": "#17becf",
+    "reinforce": "#2ca02c",
+    "evolution": "#e377c2",
+    "local": "#7f7f7f",
+    "nse": "#bcbd22",
+    "autospace": "#8c564b",
 }
+
+ARM_NAMES: dict[str, str] = {
+    "ase-no-update": "ASE-NAS w/o update",
+    "ase-absolute": "ASE-NAS, absolute reward",
+    "ase-no-graph": "ASE-NAS w/o graph",
+}
+"""Names of the ablation arms (study labels that are no method's name); every method's name
+comes from its own ``display_name`` (:func:`asebench.search.method_display_name`)."""
 
 _FALLBACK_COLORS = ("#bcbd22", "#8c564b", "#aec7e8", "#98df8a", "#c49c94")
 
@@ -62,8 +71,8 @@ DATASET_COLORS: dict[str, str] = {
 
 def _canonical(key: str) -> str:
     lowered = key.lower()
-    for known, (name, _) in METHOD_STYLES.items():
-        if lowered == known or lowered == name.lower():
+    for known in METHOD_COLORS:
+        if lowered == known or lowered == display_name(known).lower():
             return known
     return key
 
@@ -76,30 +85,28 @@ def _split_variant(key: str) -> tuple[str, str]:
 
 def display_name(key: str) -> str:
     """Human name of a method or study label (``ase[lr=0.001]`` -> ``ASE-NAS [lr=0.001]``)."""
-    known = _canonical(key)
-    if known in METHOD_STYLES:
-        return METHOD_STYLES[known][0]
-    base, variant = _split_variant(key)
-    if variant and _canonical(base) in METHOD_STYLES:
-        return f"{METHOD_STYLES[_canonical(base)][0]} {variant}"
-    return key
+    if key in ARM_NAMES:
+        return ARM_NAMES[key]
+    from asebench.search import method_display_name
+
+    return method_display_name(key)
 
 
 def linestyle_for(key: str) -> str:
     """Solid for a method, dashed for a variant of it with other options (``ase[lr=...]``)."""
     known = _canonical(key)
-    return "-" if known in METHOD_STYLES or not _split_variant(key)[1] else "--"
+    return "-" if known in METHOD_COLORS or not _split_variant(key)[1] else "--"
 
 
 def color_for(key: str) -> str:
     """The colour of a method or study label; a variant (``ase[lr=0.001]``) has its base's
     colour (drawn dashed, see :func:`linestyle_for`); unknown keys get a stable fallback."""
     known = _canonical(key)
-    if known in METHOD_STYLES:
-        return METHOD_STYLES[known][1]
+    if known in METHOD_COLORS:
+        return METHOD_COLORS[known]
     base = _canonical(_split_variant(key)[0])
-    if base in METHOD_STYLES:
-        return METHOD_STYLES[base][1]
+    if base in METHOD_COLORS:
+        return METHOD_COLORS[base]
     if key in DATASET_COLORS:
         return DATASET_COLORS[key]
     return _FALLBACK_COLORS[sum(map(ord, key)) % len(_FALLBACK_COLORS)]
@@ -111,9 +118,9 @@ def dataset_name(dataset: str) -> str:
 
 
 def ordered(keys: Iterable[str], order: Iterable[str] = ()) -> list[str]:
-    """Unique ``keys`` in a stable order: those in ``order`` (or METHOD_STYLES) first."""
+    """Unique ``keys`` in a stable order: those in ``order`` (or METHOD_COLORS) first."""
     seen = list(dict.fromkeys(keys))
-    rank = {k: i for i, k in enumerate(list(order) or list(METHOD_STYLES))}
+    rank = {k: i for i, k in enumerate(list(order) or list(METHOD_COLORS))}
     return sorted(seen, key=lambda k: (rank.get(_canonical(k), rank.get(
         _canonical(_split_variant(k)[0]), len(rank))), str(k)))
 

@@ -219,7 +219,7 @@ def _run(out: Path, config: DemoConfig, work: str | os.PathLike[str] | None,
     rng = np.random.default_rng(config.seed)
     cap = float(np.quantile([madds(space.sample(rng)) for _ in range(2000)],
                             config.cap_quantile))
-    backend = LiveBackend(valid, max_madds=cap)
+    backend = LiveBackend(valid)
     test_cache: dict[Arch, float] = {}
 
     def test_score(arch: Arch) -> float:

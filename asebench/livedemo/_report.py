@@ -122,7 +122,7 @@ def _revision() -> str:
     rev = git_revision()
     if rev is None:
         return "unknown (not a git checkout)"
-    text = f"`{rev['commit'][:12]}`"
+    text = f"`{str(rev['commit'])[:12]}`"
     root = Path(__file__).resolve().parents[2]
     try:
         status = subprocess.run(["git", "status", "--porcelain", "--", "asebench"], cwd=root,

@@ -1,11 +1,11 @@
 """Search on the live backend under a MAdds cap: every method on the same paired seeds and the
 same number of queries.
 
-The cap is a feasibility rule on the backend (:func:`asebench.backends.restrict_backend`): MAdds
-are analytic, so every method proposes only sub-networks within the cap and an infeasible one is
-never scored. ASE-NAS additionally keeps the paper's rule that a center is replaced only by a
-feasible candidate (its ``constraint`` option). The budget is a number of queries rather than
-seconds, so that other processes on a shared machine cannot change what a run may do.
+The cap is an ordinary constraint (``madds_m<=CAP``, :func:`asebench.constraints.constrained_backend`,
+the mechanism every study uses): MAdds are analytic, so every method proposes only sub-networks
+within the cap and an infeasible one is never scored (so ASE-NAS's centers, all queried, are
+feasible too). The budget is a number of queries rather than seconds, so that other processes
+on a shared machine cannot change what a run may do.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from asebench.backends import LiveBackend, restrict_backend
+from asebench.backends import LiveBackend
+from asebench.constraints import constrained_backend
 from asebench.records import Arch, Budget
 from asebench.search import get as get_method
 from asebench.study import run_generators
@@ -53,14 +54,11 @@ def run_searches(backend: LiveBackend, cap: float, methods: Sequence[str], seeds
     def madds(arch: Arch) -> float:
         return backend.cost(arch)["madds_m"]
 
-    constrained = restrict_backend(backend, feasible=lambda arch: madds(arch) <= cap)
+    constrained = constrained_backend(backend, [f"madds_m<={cap!r}"])[0]
     space = backend.space
     runs, queried = [], []
     for method in methods:
-        options = dict(settings.get(method, {}))
-        if method == "ase":
-            options.setdefault("constraint", ("madds_m", float(cap)))
-        searcher = get_method(method, **options)
+        searcher = get_method(method, **dict(settings.get(method, {})))
         for seed, rng in enumerate(run_generators(master_seed, 0, seeds)):
             t0 = time.perf_counter()
             trace = searcher.run(constrained, Budget(queries=queries), rng)

@@ -15,10 +15,21 @@ from __future__ import annotations
 from asebench.search._ase import ASESearch
 from asebench.search._autospace import AutoSpace
 from asebench.search._baselines import LocalSearch, RegularizedEvolution, Reinforce
-from asebench.search._methods import get, methods
+from asebench.search._catalog import MethodEntry, method_catalog, method_entry
+from asebench.search._methods import get, method_display_name, methods, split_label
 from asebench.search._nse import NSE
 from asebench.search._options import options_factory
-from asebench.search._protocol import BatchSearcher, Searcher
+from asebench.search._protocol import (
+    BatchSearcher,
+    Described,
+    JSONValue,
+    Searcher,
+    Transferable,
+    TransferBatchSearcher,
+    WarmStartable,
+    cost_hint_of,
+    display_name_of,
+)
 from asebench.search._random import RandomSearch
 from asebench.search._subspace_random import RandomInSubspace
 
@@ -26,15 +37,27 @@ __all__ = [
     "ASESearch",
     "AutoSpace",
     "BatchSearcher",
+    "Described",
+    "JSONValue",
     "LocalSearch",
+    "MethodEntry",
     "NSE",
     "RandomInSubspace",
     "RandomSearch",
     "RegularizedEvolution",
     "Reinforce",
     "Searcher",
+    "TransferBatchSearcher",
+    "Transferable",
+    "WarmStartable",
+    "cost_hint_of",
+    "display_name_of",
     "get",
+    "method_catalog",
+    "method_display_name",
+    "method_entry",
     "methods",
+    "split_label",
 ]
 
 for _cls in (ASESearch, RandomSearch, Reinforce, RegularizedEvolution, LocalSearch,

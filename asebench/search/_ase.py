@@ -24,6 +24,7 @@ from asebench.records import Arch, Budget, Trace
 from asebench.search._controller import Adam, Controller
 from asebench.search._graph import SubspaceGraph, adjacency, reward_feature
 from asebench.search._options import check_choice, check_float, check_int
+from asebench.search._protocol import JSONValue, Searcher
 from asebench.spaces import SubSpace
 
 __all__ = ["ASESearch"]
@@ -122,6 +123,8 @@ class ASESearch:
     """
 
     name: ClassVar[str] = "ase"
+    display_name: ClassVar[str] = "ASE-NAS"
+    cost_hint: ClassVar[float] = 10.0
 
     K: int = 4
     M: int = 4
@@ -199,16 +202,37 @@ class ASESearch:
             raise AsebenchError(f"{self.name}: option M must be in 1..{L}, got {self.M}")
         # given centers must be archs of the whole space; outside a restriction they are
         # replaced at the start of the run
-        full = space.parent if isinstance(space, SubSpace) else space
         for centers in starts:
             for arch in centers or ():
-                full.validate(arch)
-        sizes = getattr(space, "sizes", None)
-        return tuple(sizes) if sizes is not None else tuple(
-            len(space.choices(p)) for p in range(L))
+                space.parent.validate(arch)
+        return tuple(space.sizes)
 
     def run(self, backend: Backend, budget: Budget, rng: np.random.Generator) -> Trace:
         return self.run_batch(backend, budget, [rng])[0]
+
+    # -- what the study may do with ASE-NAS (the optional method protocols) -------------
+    def warm_started(self, known: Sequence[tuple[Arch, float]]) -> Searcher:
+        """Start from the best K known archs as centers (itself when fewer are known)."""
+        if len(known) < self.K:
+            return self
+        return replace(self, initial_centers=tuple(arch for arch, _ in known[:self.K]))
+
+    def transfer_state(self, trace: Trace) -> JSONValue:
+        """ASE-NAS+ starts from the final subspace centers of an ASE-NAS run."""
+        centers = trace.info["final_centers"]
+        assert isinstance(centers, list)  # reported as K lists of op codes
+        return [[int(c) for c in arch] for arch in centers]
+
+    def started_from(self, state: JSONValue) -> Searcher:
+        """This method with ``state`` (K archs) as its initial centers."""
+        return replace(self, initial_centers=_centers_of_state(self.name, state))
+
+    def run_batch_from(self, backend: Backend, budget: Budget,
+                       rngs: Sequence[np.random.Generator],
+                       states: Sequence[JSONValue]) -> list[Trace]:
+        """A batch with seed i started from the K centers ``states[i]``."""
+        return self.run_batch(backend, budget, rngs,
+                              initial_centers=[_centers_of_state(self.name, s) for s in states])
 
     def run_batch(self, backend: Backend, budget: Budget,
                   rngs: Sequence[np.random.Generator],
@@ -234,6 +258,15 @@ class ASESearch:
         restricted = any(len(a) < s for a, s in zip(allowed, sizes))
         ctrl = self.controller(sizes, allowed if restricted else None)
         return _BatchRun(self, ctrl, backend, budget, rngs, starts).run()
+
+
+def _centers_of_state(method: str, state: JSONValue) -> tuple[Arch, ...]:
+    centers: list[Arch] = []
+    for arch in state if isinstance(state, list) else [None]:
+        if not isinstance(arch, list) or not all(isinstance(c, int) for c in arch):
+            raise AsebenchError(f"{method}: a transfer state must be a list of archs")
+        centers.append(tuple(c for c in arch if isinstance(c, int)))
+    return tuple(centers)
 
 
 class _Seed:
@@ -400,6 +433,7 @@ class _BatchRun:
             "last_evoked_center": list(last),
             "entropy_fraction": [round(x, 4) for x in seed.entropy],
             "distinct_fraction": len(set(seed.evaluator.archs)) / len(seed.evaluator.archs),
+            "queries_outside_space": self.m.infeasible == "query",
             "infeasible_steps": seed.infeasible,
             "replaced_initial_centers": seed.replaced,
         }

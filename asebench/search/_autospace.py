@@ -145,6 +145,8 @@ class AutoSpace:
     """
 
     name: ClassVar[str] = "autospace"
+    display_name: ClassVar[str] = "AutoSpace"
+    cost_hint: ClassVar[float] = 1.0
     evolve_fraction: float = 0.5
     population: int = 8
     subset: int = 3

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import numpy as np
@@ -21,6 +21,7 @@ from asebench.backends import Backend, BudgetedEvaluator
 from asebench.errors import BudgetExhausted
 from asebench.records import Arch, Budget, Trace
 from asebench.search._options import check_float, check_int, known_pairs
+from asebench.search._protocol import Searcher
 from asebench.search._within import (
     MUTATION_TRIES,
     allowed_table,
@@ -33,10 +34,7 @@ __all__ = ["Reinforce", "RegularizedEvolution", "LocalSearch"]
 
 
 def _sizes(backend: Backend) -> tuple[int, ...]:
-    space = backend.space
-    sizes = getattr(space, "sizes", None)
-    return tuple(sizes) if sizes is not None else tuple(
-        len(space.choices(p)) for p in range(space.num_positions))
+    return tuple(backend.space.sizes)
 
 
 class _OneByOne:
@@ -61,6 +59,8 @@ class Reinforce(_OneByOne):
     """
 
     name: ClassVar[str] = "reinforce"
+    display_name: ClassVar[str] = "REINFORCE"
+    cost_hint: ClassVar[float] = 1.0
     lr: float = 1e-2
     baseline_decay: float = 0.9
 
@@ -159,6 +159,8 @@ class RegularizedEvolution(_OneByOne):
     """
 
     name: ClassVar[str] = "evolution"
+    display_name: ClassVar[str] = "Regularised evolution"
+    cost_hint: ClassVar[float] = 1.0
     population: int = 10
     sample: int = 3
     initial: tuple[tuple[Arch, float], ...] = ()
@@ -167,6 +169,10 @@ class RegularizedEvolution(_OneByOne):
         check_int(self.name, "population", self.population, 1)
         check_int(self.name, "sample", self.sample, 1, self.population)
         object.__setattr__(self, "initial", known_pairs(self.name, self.initial))
+
+    def warm_started(self, known: Sequence[tuple[Arch, float]]) -> Searcher:
+        """Start from ``known`` (remembered, not re-queried)."""
+        return replace(self, initial=tuple(known))
 
     def run(self, backend: Backend, budget: Budget, rng: np.random.Generator) -> Trace:
         space = backend.space
@@ -209,10 +215,16 @@ class LocalSearch(_OneByOne):
     """
 
     name: ClassVar[str] = "local"
+    display_name: ClassVar[str] = "Local search"
+    cost_hint: ClassVar[float] = 1.0
     initial: tuple[tuple[Arch, float], ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "initial", known_pairs(self.name, self.initial))
+
+    def warm_started(self, known: Sequence[tuple[Arch, float]]) -> Searcher:
+        """Start from ``known`` (remembered, not re-queried)."""
+        return replace(self, initial=tuple(known))
 
     def run(self, backend: Backend, budget: Budget, rng: np.random.Generator) -> Trace:
         space = backend.space

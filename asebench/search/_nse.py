@@ -98,6 +98,8 @@ class NSE:
     """
 
     name: ClassVar[str] = "nse"
+    display_name: ClassVar[str] = "NSE"
+    cost_hint: ClassVar[float] = 1.0
     subset: int = 2
     inner: str = "evolution"
     inner_options: Mapping[str, Any] = field(default_factory=dict)
@@ -160,7 +162,7 @@ class NSE:
             log["round_allowed"].append([list(codes) for codes in sub.allowed])
             if left == 1 or trace is None:
                 break
-            self._evolve(active, pools, phases, start, getattr(space, "feasible", None))
+            self._evolve(active, pools, phases, start, space.feasible)
         info: dict[str, object] = dict(log)
         info.update(rounds=done, pool_left=sum(len(p) for p in pools),
                     iterations=phases.num_queries)

@@ -8,13 +8,34 @@ from typing import Any, TypeVar
 
 from asebench.errors import AsebenchError
 
-__all__ = ["options_factory", "check_int", "check_float", "check_choice", "known_pairs"]
+__all__ = ["declared_options", "options_factory", "check_int", "check_float", "check_choice",
+           "known_pairs"]
 
 T = TypeVar("T")
 
 
+def declared_options(cls: type) -> dict[str, object]:
+    """``{option: default}`` of a dataclass searcher's constructor fields (``None`` where a
+    field has no plain default)."""
+    out: dict[str, object] = {}
+    for f in dataclasses.fields(cls):
+        if not f.init or f.name.startswith("_"):
+            continue
+        if f.default is not dataclasses.MISSING:
+            out[f.name] = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            out[f.name] = f.default_factory()
+        else:
+            out[f.name] = None
+    return out
+
+
 def options_factory(cls: type[T]) -> Callable[..., T]:
-    """A factory for a dataclass searcher that rejects unknown option names in one line."""
+    """A factory for a dataclass searcher that rejects unknown option names in one line.
+
+    The factory declares its options and their defaults as ``factory.options`` (what
+    ``asebench methods`` lists); a plugin's own factory may declare the same attribute.
+    """
     fields = tuple(f.name for f in dataclasses.fields(cls) if f.init)  # type: ignore[arg-type]
 
     def make(**options: Any) -> T:
@@ -26,6 +47,8 @@ def options_factory(cls: type[T]) -> Callable[..., T]:
         return cls(**options)
 
     make.__doc__ = cls.__doc__
+    make.__module__ = cls.__module__
+    make.options = declared_options(cls)  # type: ignore[attr-defined]
     return make
 
 

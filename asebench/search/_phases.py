@@ -9,16 +9,14 @@ exceed the budget) and remembers every reward seen, for inheritance.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
 
 import numpy as np
 
 from asebench.backends import Backend, BudgetedEvaluator
 from asebench.errors import BudgetExhausted
 from asebench.records import Arch, Budget, Trace
-from asebench.search._protocol import Searcher
+from asebench.search._protocol import Searcher, WarmStartable
 
 __all__ = ["Phases", "warm_start"]
 
@@ -102,20 +100,8 @@ class Phases:
 
 
 def warm_start(searcher: Searcher, known: Sequence[tuple[Arch, float]]) -> Searcher:
-    """``searcher`` started from inherited ``(arch, reward)`` pairs (best first) where it can.
-
-    Evolution and local search take them as their ``initial`` (not re-queried); ASE-NAS takes
-    the best K as its ``initial_centers`` when there are K; other methods start afresh.
-    """
-    instance: Any = searcher
-    if not known or not dataclasses.is_dataclass(instance) or isinstance(instance, type):
-        return searcher
-    fields = {f.name for f in dataclasses.fields(instance)}
-    if "initial" in fields:
-        return cast(Searcher, dataclasses.replace(instance, initial=tuple(known)))
-    if "initial_centers" in fields:
-        K = getattr(searcher, "K", None)
-        if isinstance(K, int) and len(known) >= K:
-            return cast(Searcher, dataclasses.replace(
-                instance, initial_centers=tuple(arch for arch, _ in known[:K])))
+    """``searcher`` started from inherited ``(arch, reward)`` pairs (best first) where it
+    declares it can (:class:`~asebench.search.WarmStartable`); others start afresh."""
+    if known and isinstance(searcher, WarmStartable):
+        return searcher.warm_started(known)
     return searcher

@@ -23,6 +23,8 @@ class RandomSearch:
     """
 
     name: ClassVar[str] = "random"
+    display_name: ClassVar[str] = "Random search"
+    cost_hint: ClassVar[float] = 1.0
 
     def run(self, backend: Backend, budget: Budget, rng: np.random.Generator) -> Trace:
         evaluator = BudgetedEvaluator(backend, budget, rng)

@@ -44,6 +44,8 @@ class RandomInSubspace:
     """
 
     name: ClassVar[str] = "random-in-subspace"
+    display_name: ClassVar[str] = "Random search in evoked subspace"
+    cost_hint: ClassVar[float] = 10.0
     center: Arch | None = None
     M: int = 4
     ase_options: Mapping[str, object] = field(default_factory=dict)
@@ -66,7 +68,7 @@ class RandomInSubspace:
                 f"{self.name}: option M must be in 0..{space.num_positions}, got {self.M}")
         info: dict[str, object] = {}
         if self.center is not None:
-            center = getattr(space, "parent", space).validate(self.center)
+            center = space.parent.validate(self.center)
         else:
             ase_seed, own_seed = rng.integers(0, 2**63, size=2)
             trace = self._ase.run(backend, budget, np.random.default_rng(int(ase_seed)))

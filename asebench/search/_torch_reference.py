@@ -106,6 +106,6 @@ def reference_grad(ctrl: Controller, theta: np.ndarray, centers: np.ndarray, z: 
     """(loss, gradient) of :func:`reference_loss` for one seed, as numpy."""
     t = torch.tensor(theta, dtype=torch.float64, requires_grad=True)
     loss = reference_loss(ctrl, t, centers, z, adj, chosen, advantage, entropy_weight)
-    loss.backward()  # type: ignore[no-untyped-call]
+    loss.backward()
     assert t.grad is not None
     return float(loss.detach()), t.grad.numpy().copy()

@@ -31,13 +31,13 @@ def feasibility(space: Space) -> Callable[[Arch], bool] | None:
 
     None for full spaces and product sub-spaces, so the unrestricted hot path calls nothing.
     """
-    return space.contains if getattr(space, "feasible", None) is not None else None
+    return space.contains if space.feasible is not None else None
 
 
 def mutable_positions(space: Space, allowed: tuple[tuple[int, ...], ...]) -> tuple[int, ...]:
     """Positions a mutation may pick: all of them in a full space (as before), else those
     with at least two allowed choices, so a mutation in a sub-space always changes the arch."""
-    if getattr(space, "parent", None) is None:
+    if space.parent is space:
         return tuple(range(len(allowed)))
     return tuple(p for p, codes in enumerate(allowed) if len(codes) > 1)
 

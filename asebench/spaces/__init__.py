@@ -25,7 +25,7 @@ __all__ = [
     "spaces",
 ]
 
-spaces: Registry[Space] = Registry("space")
+spaces: Registry[Space] = Registry("space", group="asebench.spaces")
 spaces.add("nb201", NB201Space)
 spaces.add("mobilenet", MobileNetSpace)
 

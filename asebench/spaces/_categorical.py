@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from math import comb
 
 import numpy as np
@@ -40,6 +40,16 @@ class CategoricalSpace:
     def sizes(self) -> tuple[int, ...]:
         """Number of choices per position."""
         return self._sizes
+
+    @property
+    def parent(self) -> CategoricalSpace:
+        """A full space is its own parent."""
+        return self
+
+    @property
+    def feasible(self) -> Callable[[Arch], bool] | None:
+        """A full space has no rule beyond its choices."""
+        return None
 
     @property
     def size(self) -> int:

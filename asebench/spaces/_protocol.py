@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -21,6 +21,23 @@ class Space(Protocol):
     @property
     def num_positions(self) -> int:
         """L, the number of positions (NB201: 6 edges)."""
+        ...
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """Number of choices per position (of the full space: a sub-space keeps its
+        parent's codes)."""
+        ...
+
+    @property
+    def parent(self) -> Space:
+        """The full space whose codes the archs use: itself, unless this is a sub-space."""
+        ...
+
+    @property
+    def feasible(self) -> Callable[[Arch], bool] | None:
+        """A rule an arch must meet beyond its per-position choices (a sub-space under a
+        hardware limit), or None."""
         ...
 
     def choices(self, position: int) -> Sequence[str]:

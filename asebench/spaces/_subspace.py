@@ -14,7 +14,6 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
 
 import numpy as np
 
@@ -51,7 +50,8 @@ class SubSpace:
 
     ``choices``, ``sizes``, ``distance``, ``apply`` and the string forms are the parent's (codes
     are the parent's codes); ``size`` counts the product part only (the predicate is not
-    enumerated). Other attributes (e.g. ``index``, ``decode``) are the parent's.
+    enumerated). What only the full space offers (e.g. ``index``, ``decode``) is read from
+    :attr:`parent`.
     """
 
     def __init__(self, parent: Space, allowed: Sequence[Iterable[int]] | None = None,
@@ -210,12 +210,6 @@ class SubSpace:
                      for s, codes in zip(self._sets, allowed)]
         return SubSpace(self.parent, table, _both(self.feasible, feasible),
                         max_tries=self.max_tries)
-
-    def __getattr__(self, name: str) -> Any:
-        # only called for attributes not found above: the parent's extras (index, decode, ...)
-        if name.startswith("__") or name == "parent":
-            raise AttributeError(name)
-        return getattr(self.parent, name)
 
     def __repr__(self) -> str:
         rule = "" if self.feasible is None else " + predicate"

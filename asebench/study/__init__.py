@@ -6,11 +6,12 @@ from __future__ import annotations
 from asebench.study._code_version import code_version
 from asebench.study._executors import EXECUTORS, default_workers
 from asebench.study._plan import Cell, Chunk, plan_cells, plan_chunks
+from asebench.study._resolve import resolve_spec
 from asebench.study._runner import resolve_config, run_study
 from asebench.study._seeding import run_generators, run_seed_sequences
 from asebench.study._spec import (
     DEFAULT_LABELS,
-    TRANSFER_SOURCE,
+    DEFAULT_SOURCE,
     MethodSpec,
     StudySpec,
     parse_assignments,
@@ -23,7 +24,7 @@ from asebench.study._validate import check_study
 __all__ = [
     "DEFAULT_LABELS",
     "EXECUTORS",
-    "TRANSFER_SOURCE",
+    "DEFAULT_SOURCE",
     "Cell",
     "Chunk",
     "MethodSpec",
@@ -39,6 +40,7 @@ __all__ = [
     "plan_cells",
     "plan_chunks",
     "resolve_config",
+    "resolve_spec",
     "run_generators",
     "run_seed_sequences",
     "run_study",

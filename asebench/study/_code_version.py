@@ -15,8 +15,12 @@ from __future__ import annotations
 import functools
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["code_version", "source_hash", "RESULT_NEUTRAL"]
+if TYPE_CHECKING:
+    from asebench.study._spec import StudySpec
+
+__all__ = ["code_version", "source_hash", "study_code_version", "RESULT_NEUTRAL"]
 
 RESULT_NEUTRAL = ("cli", "figures", "analysis", "testing")
 """Subpackages of asebench left out of :func:`code_version`."""
@@ -37,5 +41,24 @@ def source_hash(root: Path) -> str:
         if relative.parts[0] in RESULT_NEUTRAL:
             continue
         digest.update(relative.as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def study_code_version(spec: StudySpec) -> str:
+    """The code version of a study: :func:`code_version`, combined with the source files of
+    every plugin method or backend it names (entry points and ``module:factory`` paths), so
+    that a change to a plugin's code is a change of the study's code too."""
+    from asebench.backends import backends
+    from asebench.search import methods
+
+    files: set[Path] = set(backends.source_files(spec.backend))
+    for method in spec.method_specs:
+        files.update(methods.source_files(method.name))
+    if not files:
+        return code_version()
+    digest = hashlib.sha256(code_version().encode() + b"\0")
+    for path in sorted(files):
+        digest.update(path.name.encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]

@@ -11,15 +11,22 @@ import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
 
-from asebench.backends import Backend, TabularBackend, get_backend, get_protocol
+from asebench.backends import Backend, EnumerableBackend, unwrap
 from asebench.errors import AsebenchError
 from asebench.records import Budget, Trace
+from asebench.search import (
+    BatchSearcher,
+    JSONValue,
+    Searcher,
+    Transferable,
+    TransferBatchSearcher,
+)
 from asebench.study._plan import Chunk
 from asebench.study._seeding import run_generators
 
@@ -36,16 +43,27 @@ __all__ = [
 
 @dataclass(frozen=True)
 class RunContext:
-    """What every run of a study shares: how to build its backend, and its budget."""
+    """What every run of a study shares: how to build its backend, and its budget.
+
+    Attributes:
+        backend: registered backend name (or ``module:factory``).
+        backend_options: the factory's keyword options (the dataset aside).
+        budget_s: simulated (or real) seconds per run; None: no limit in seconds.
+        budget_queries: queries per run; None: no limit in queries.
+        master_seed: root of all randomness.
+        constraints: hardware constraints (canonical text) every run must meet.
+    """
 
     backend: str
-    protocol: str
-    budget_s: float
+    backend_options: Mapping[str, object]
+    budget_s: float | None
     master_seed: int
-    data: str | None = None
-    protocol_options: Mapping[str, Any] = field(default_factory=dict)
-    backend_options: Mapping[str, Any] = field(default_factory=dict)
     constraints: tuple[str, ...] = ()
+    budget_queries: int | None = None
+
+    @property
+    def budget(self) -> Budget:
+        return Budget(seconds=self.budget_s, queries=self.budget_queries)
 
 
 class ChunkResult(NamedTuple):
@@ -57,13 +75,12 @@ class ChunkResult(NamedTuple):
     seconds: float
 
 
-_BACKENDS: dict[tuple[Any, ...], Backend] = {}
-_ARCH_STRINGS: dict[int, list[str]] = {}
+_BACKENDS: dict[str, Backend] = {}
 _CONFIGURED = False
 
 
-def configure_worker(data: str | None = None) -> None:
-    """Once per process: one thread per worker, the table loaded up front."""
+def configure_worker() -> None:
+    """Once per process: one thread per worker."""
     global _CONFIGURED
     if _CONFIGURED:
         return
@@ -71,29 +88,25 @@ def configure_worker(data: str | None = None) -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)
-    from asebench.tables import default_table
-
-    default_table(data)
 
 
 def make_backend(context: RunContext, dataset: str) -> Backend:
-    """The context's backend for ``dataset``, built once per process."""
-    key = (context.backend, dataset, context.protocol, context.data,
-           tuple(sorted(context.protocol_options.items())),
-           tuple(sorted((k, repr(v)) for k, v in context.backend_options.items())),
-           context.constraints)
+    """The context's backend for ``dataset`` (restricted to its constraints), built once per
+    process.
+
+    Raises:
+        AsebenchError: unknown backend or option, bad dataset, or bad constraints.
+    """
+    key = json.dumps([context.backend, dataset, context.backend_options, context.constraints],
+                     sort_keys=True, default=str)
     backend = _BACKENDS.get(key)
     if backend is None:
-        if context.backend == "tabular":
-            from asebench.tables import default_table
+        from asebench.backends import get_backend
 
-            protocol = get_protocol(context.protocol, **context.protocol_options)
-            _check_tabular_options(context.backend_options)
-            backend = TabularBackend(dataset, protocol=protocol,
-                                     table=default_table(context.data),
-                                     **context.backend_options)
-        else:
+        try:
             backend = get_backend(context.backend, dataset=dataset, **context.backend_options)
+        except TypeError as exc:
+            raise AsebenchError(f"bad options for backend {context.backend!r}: {exc}") from None
         if context.constraints:
             # every method then proposes only feasible archs (the one sub-space mechanism)
             from asebench.constraints import constrained_backend
@@ -103,17 +116,7 @@ def make_backend(context: RunContext, dataset: str) -> Backend:
     return backend
 
 
-def _check_tabular_options(options: Mapping[str, Any]) -> None:
-    import inspect
-
-    known = set(inspect.signature(TabularBackend).parameters) - {"dataset", "protocol", "table"}
-    unknown = sorted(set(options) - known)
-    if unknown:
-        raise AsebenchError(f"unknown tabular backend option(s) {', '.join(unknown)}; "
-                            f"use {', '.join(sorted(known))}")
-
-
-def make_searcher(name: str, options: Mapping[str, Any]) -> Any:
+def make_searcher(name: str, options: Mapping[str, object]) -> Searcher:
     """Build a searcher, turning a bad option into a one-line error."""
     from asebench import search
 
@@ -125,16 +128,21 @@ def make_searcher(name: str, options: Mapping[str, Any]) -> Any:
         raise AsebenchError(f"bad options for method {name!r}: {exc}") from None
 
 
-def encode_value(value: Any) -> Any:
+Scalar = bool | int | float | str | None
+"""What a runs-table cell holds."""
+
+
+def encode_value(value: object) -> Scalar:
     """A scalar stays a scalar; anything else becomes a JSON string (archs as int lists)."""
     if isinstance(value, (np.integer, np.floating, np.bool_)):
-        return value.item()
+        item: Scalar = value.item()
+        return item
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     return json.dumps(_plain(value))
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> object:
     if isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, (np.integer, np.floating, np.bool_)):
@@ -146,50 +154,35 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _accepts(function: Any, name: str) -> bool:
-    """Whether ``function`` takes keyword ``name`` (a batch entry point with per-seed
-    initial centers lets ASE-NAS+ batch its seeds too)."""
-    if function is None:
-        return False
-    import inspect
-
-    try:
-        return name in inspect.signature(function).parameters
-    except (TypeError, ValueError):
-        return False
-
-
 def _run_traces(chunk: Chunk, backend: Backend, budget: Budget, master_seed: int,
-                centers: Mapping[int, Sequence[Sequence[int]]] | None
-                ) -> tuple[list[Trace], list[float]]:
+                states: Mapping[int, JSONValue] | None) -> tuple[list[Trace], list[float]]:
+    """Every run of ``chunk``, batched where the method declares it can; per-run wall time."""
     method = chunk.cell.method
     rngs = run_generators(master_seed, chunk.start, chunk.stop)
-    if method.transfer is not None:
-        if centers is None:
-            raise AsebenchError(f"{method.label}: missing source centers")
-        per_seed = [[tuple(c) for c in centers[seed]] for seed in range(chunk.start, chunk.stop)]
-        searcher = make_searcher(method.name, method.options)
-        if _accepts(getattr(searcher, "run_batch", None), "initial_centers"):
-            tic = time.perf_counter()
-            traces = list(searcher.run_batch(backend, budget, rngs, initial_centers=per_seed))
-            wall = (time.perf_counter() - tic) / max(len(traces), 1)
-            return traces, [wall] * len(traces)
-        traces, walls = [], []
-        for seed, rng in zip(range(chunk.start, chunk.stop), rngs):
-            searcher = make_searcher(method.name, {
-                **method.options, "initial_centers": [tuple(c) for c in centers[seed]]})
-            tic = time.perf_counter()
-            traces.append(searcher.run(backend, budget, rng))
-            walls.append(time.perf_counter() - tic)
-        return traces, walls
     searcher = make_searcher(method.name, method.options)
-    if hasattr(searcher, "run_batch"):
-        tic = time.perf_counter()
+    tic = time.perf_counter()
+    if method.transfer is not None:
+        if states is None or not isinstance(searcher, Transferable):
+            raise AsebenchError(f"{method.label}: no start states from its source runs")
+        per_seed = [states[seed] for seed in range(chunk.start, chunk.stop)]
+        if isinstance(searcher, TransferBatchSearcher):
+            traces = searcher.run_batch_from(backend, budget, rngs, per_seed)
+            return traces, _shared_wall(tic, len(traces))
+        return _one_by_one([searcher.started_from(s) for s in per_seed], backend, budget, rngs)
+    if isinstance(searcher, BatchSearcher):
         traces = list(searcher.run_batch(backend, budget, rngs))
-        wall = (time.perf_counter() - tic) / max(len(traces), 1)
-        return traces, [wall] * len(traces)
+        return traces, _shared_wall(tic, len(traces))
+    return _one_by_one([searcher] * len(rngs), backend, budget, rngs)
+
+
+def _shared_wall(tic: float, runs: int) -> list[float]:
+    return [(time.perf_counter() - tic) / max(runs, 1)] * runs
+
+
+def _one_by_one(searchers: Sequence[Searcher], backend: Backend, budget: Budget,
+                rngs: Sequence[np.random.Generator]) -> tuple[list[Trace], list[float]]:
     traces, walls = [], []
-    for rng in rngs:
+    for searcher, rng in zip(searchers, rngs):
         tic = time.perf_counter()
         traces.append(searcher.run(backend, budget, rng))
         walls.append(time.perf_counter() - tic)
@@ -197,21 +190,18 @@ def _run_traces(chunk: Chunk, backend: Backend, budget: Budget, master_seed: int
 
 
 class _Reporter:
-    """Arch strings, indices and report metrics: vectorised for the tabular backend."""
+    """Arch keys and report metrics of the answers and queries, vectorised over a backend that
+    lists its space (:class:`~asebench.backends.EnumerableBackend`): its queries are stored
+    as row indices, the others' as arch strings."""
 
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
-        self._table_backend = backend if isinstance(backend, TabularBackend) else None
-        self.tabular = self._table_backend is not None
         self._cache: dict[tuple[int, ...], Mapping[str, float]] = {}
-        if self._table_backend is not None:
-            b = self._table_backend
-            self.test = b.table.column(b.dataset, b.protocol.report_column).astype(np.float64)
-            key = id(b.table)
-            if key not in _ARCH_STRINGS:
-                _ARCH_STRINGS[key] = [b.space.to_string(tuple(c))
-                                      for c in b.table.arch_codes.tolist()]
-            self.strings = _ARCH_STRINGS[key]
+        self.listed: EnumerableBackend | None = (
+            backend if isinstance(backend, EnumerableBackend) else None)
+        if self.listed is not None:
+            self.test = self.listed.values("test_accuracy")
+            self.strings = self.listed.arch_strings()
 
     def report(self, arch: tuple[int, ...]) -> Mapping[str, float]:
         if arch not in self._cache:
@@ -219,10 +209,11 @@ class _Reporter:
         return self._cache[arch]
 
     def trace_columns(self, trace: Trace) -> tuple[np.ndarray, np.ndarray | list[str]]:
-        """Per query: test accuracy and (tabular) NB201 index or (other) arch string."""
-        if self._table_backend is not None:
-            archs = np.asarray(trace.archs, dtype=np.int64).reshape(-1, 6)
-            indices = self._table_backend.indices_of(archs)
+        """Per query: test accuracy and the row index (listed space) or arch string."""
+        if self.listed is not None:
+            archs = np.asarray(trace.archs, dtype=np.int64).reshape(
+                -1, self.backend.space.num_positions)
+            indices = self.listed.indices_of(archs)
             return self.test[indices], indices
         strings = [self.backend.space.to_string(a) for a in trace.archs]
         tests = np.array([self.report(tuple(a))["test_accuracy"] for a in trace.archs],
@@ -240,31 +231,31 @@ def _incumbent_positions(rewards: np.ndarray) -> np.ndarray:
 
 
 def execute_chunk(context: RunContext, chunk: Chunk,
-                  centers: Mapping[int, Sequence[Sequence[int]]] | None = None) -> ChunkResult:
+                  states: Mapping[int, JSONValue] | None = None) -> ChunkResult:
     """Run every run of ``chunk`` and build its ``runs`` and ``traces`` tables.
 
     Args:
-        context: backend, protocol, budget and master seed of the study.
+        context: backend, budget and master seed of the study.
         chunk: which method, dataset and seeds.
-        centers: for a transfer method, ``{seed: initial centers}`` from its source runs.
+        states: for a transfer method, ``{seed: start state}`` from its source runs.
     """
-    configure_worker(context.data)
+    configure_worker()
     tic = time.perf_counter()
     cell, method = chunk.cell, chunk.cell.method
     backend = make_backend(context, cell.dataset)
-    budget = Budget(seconds=context.budget_s)
-    traces, walls = _run_traces(chunk, backend, budget, context.master_seed, centers)
-    reporter = _Reporter(getattr(backend, "backend", backend) if context.constraints
-                         else backend)
+    traces, walls = _run_traces(chunk, backend, context.budget, context.master_seed, states)
+    searcher = make_searcher(method.name, method.options)
+    transferable = searcher if isinstance(searcher, Transferable) else None
+    reporter = _Reporter(unwrap(backend))
     space = backend.space
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, object]] = []
     columns: dict[str, list[np.ndarray]] = {k: [] for k in (
         "seed", "step", "reward", "cost_s", "elapsed_s", "test_accuracy",
         "incumbent_reward", "incumbent_test_accuracy")}
     arch_keys: list[np.ndarray | list[str]] = []
     for seed, trace, wall in zip(range(chunk.start, chunk.stop), traces, walls):
         report = reporter.report(tuple(trace.answer))
-        row: dict[str, Any] = {
+        row: dict[str, object] = {
             "method": method.name, "label": method.label, "dataset": cell.dataset,
             "seed": seed, "arch": space.to_string(tuple(trace.answer)),
             "reward": float(trace.answer_reward)}
@@ -273,6 +264,8 @@ def execute_chunk(context: RunContext, chunk: Chunk,
                     "wall_seconds": wall, "transfer_source": cell.source})
         row.update({f"opt_{k}": encode_value(v) for k, v in sorted(method.options.items())})
         row.update({f"info_{k}": encode_value(v) for k, v in sorted(trace.info.items())})
+        if transferable is not None:
+            row["transfer_state"] = json.dumps(transferable.transfer_state(trace))
         rows.append(row)
         rewards = np.asarray(trace.rewards, dtype=np.float64)
         costs = np.asarray(trace.costs, dtype=np.float64)
@@ -296,7 +289,8 @@ def execute_chunk(context: RunContext, chunk: Chunk,
 
 
 def _traces_table(method: str, label: str, dataset: str, columns: dict[str, list[np.ndarray]],
-                  arch_keys: list[Any], reporter: _Reporter, n: int) -> pa.Table:
+                  arch_keys: list[np.ndarray | list[str]], reporter: _Reporter,
+                  n: int) -> pa.Table:
     def repeat(value: str) -> pa.Array[Any]:
         return pa.DictionaryArray.from_arrays(np.zeros(n, dtype=np.int32), pa.array([value]))
 
@@ -305,7 +299,7 @@ def _traces_table(method: str, label: str, dataset: str, columns: dict[str, list
     flat = {k: np.concatenate(v) if v else np.zeros(0) for k, v in columns.items()}
     data["seed"] = pa.array(flat["seed"].astype(np.int64))
     data["step"] = pa.array(flat["step"].astype(np.int64))
-    if reporter.tabular:
+    if reporter.listed is not None:
         indices = np.concatenate(arch_keys) if arch_keys else np.zeros(0, dtype=np.int64)
         unique, codes = np.unique(indices, return_inverse=True)
         dictionary = [reporter.strings[i] for i in unique.tolist()]

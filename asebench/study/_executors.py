@@ -67,21 +67,21 @@ class SerialExecutor:
         self._queue.clear()
 
 
-def _init_worker(data: str | None) -> None:
+def _init_worker() -> None:
     from asebench.study._execute import configure_worker
 
-    configure_worker(data)
+    configure_worker()
 
 
 class PoolExecutor:
     """A local process pool (spawned workers, one thread each, the table loaded once)."""
 
-    def __init__(self, workers: int, data: str | None) -> None:
+    def __init__(self, workers: int) -> None:
         # two chunks per worker in flight: none idles, and the runner can still reorder
         self.slots = 2 * workers
         context = multiprocessing.get_context("spawn")
         self._pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                            initializer=_init_worker, initargs=(data,))
+                                            initializer=_init_worker)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future[Any]:
         return self._pool.submit(fn, *args)
@@ -96,7 +96,7 @@ class PoolExecutor:
 class DaskExecutor:
     """A ``dask.distributed`` client: to ``scheduler`` if given, else a LocalCluster."""
 
-    def __init__(self, workers: int, scheduler: str | None, data: str | None) -> None:
+    def __init__(self, workers: int, scheduler: str | None) -> None:
         from asebench._extras import require
 
         require("dask", "--executor dask")
@@ -112,7 +112,7 @@ class DaskExecutor:
                 self._client = Client(self._cluster)
         except (OSError, TimeoutError) as exc:
             raise AsebenchError(f"cannot reach dask scheduler {scheduler}: {exc}") from None
-        self._client.run(_init_worker, data)
+        self._client.run(_init_worker)
         self.slots = self._slots()
 
     def _slots(self) -> int:
@@ -120,10 +120,10 @@ class DaskExecutor:
         return 2 * max(threads, 1)
 
     @classmethod
-    def from_client(cls, client: Any, data: str | None = None) -> DaskExecutor:
+    def from_client(cls, client: Any) -> DaskExecutor:
         self = cls.__new__(cls)
         self._cluster, self._client = None, client
-        client.run(_init_worker, data)
+        client.run(_init_worker)
         self.slots = self._slots()
         return self
 
@@ -142,8 +142,7 @@ class DaskExecutor:
             self._cluster.close()
 
 
-def make_executor(kind: str, workers: int | None, scheduler: Any = None,
-                  data: str | None = None) -> Executor:
+def make_executor(kind: str, workers: int | None, scheduler: Any = None) -> Executor:
     """``local`` (serial when one worker) or ``dask`` (``scheduler``: address, Client or
     None for a LocalCluster)."""
     if kind not in EXECUTORS:
@@ -153,8 +152,8 @@ def make_executor(kind: str, workers: int | None, scheduler: Any = None,
     n = workers or default_workers()
     if kind == "dask":
         if scheduler is not None and not isinstance(scheduler, str):
-            return DaskExecutor.from_client(scheduler, data)
-        return DaskExecutor(n, scheduler, data)
+            return DaskExecutor.from_client(scheduler)
+        return DaskExecutor(n, scheduler)
     if scheduler is not None:
         raise AsebenchError("--scheduler needs --executor dask")
-    return SerialExecutor() if n == 1 else PoolExecutor(n, data)
+    return SerialExecutor() if n == 1 else PoolExecutor(n)

@@ -52,17 +52,16 @@ class Provenance:
         return f"code {self.code_version} (asebench {self.asebench})"
 
 
-def current_provenance(data_sha256: str | None) -> Provenance:
-    """The provenance of shards this process writes."""
+def current_provenance(code_version: str, data_sha256: str | None) -> Provenance:
+    """The provenance of the shards a study writes: ``code_version`` is its
+    :func:`~asebench.study._code_version.study_code_version`."""
     from importlib import metadata
-
-    from asebench.study._code_version import code_version
 
     try:
         version = metadata.version("asebench")
     except metadata.PackageNotFoundError:  # a checkout run without installing
         version = "unknown"
-    return Provenance(code_version(), version, data_sha256)
+    return Provenance(code_version, version, data_sha256)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ import subprocess
 import sys
 from importlib import metadata as importlib_metadata
 from pathlib import Path
-from typing import Any
 
 __all__ = ["git_revision", "package_versions"]
 
@@ -26,7 +25,7 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def git_revision() -> dict[str, Any] | None:
+def git_revision() -> dict[str, object] | None:
     """``{"commit": sha, "dirty": bool}`` of the checkout asebench runs from, if any."""
     root = Path(__file__).resolve().parents[2]
     try:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass
 
-from asebench.study._spec import MethodSpec, StudySpec
+from asebench.study._spec import DEFAULT_SOURCE, MethodSpec, StudySpec
 
 __all__ = ["Cell", "Chunk", "plan_cells", "plan_chunks", "source_label"]
 
@@ -70,16 +71,21 @@ def plan_cells(spec: StudySpec) -> list[Cell]:
     """Every (method, dataset) cell, the sources of transfer methods first.
 
     A transfer method has no cell on its own source dataset. Its source cell is run even
-    when the study does not list it (stored under the plain method's label).
+    when the study does not list it (stored under the plain method's label). An unresolved
+    source (:data:`DEFAULT_SOURCE`; :func:`asebench.study.run_study` resolves it from the
+    backend first) is the spec's ``transfer_source``, else its first dataset.
     """
+    fallback = spec.transfer_source or spec.datasets[0]
+    resolved = [dataclasses.replace(m, transfer=fallback) if m.transfer == DEFAULT_SOURCE
+                else m for m in spec.method_specs]
     cells: list[tuple[MethodSpec, str, str | None]] = []
     sources: list[tuple[MethodSpec, str]] = []
-    for method in spec.method_specs:
+    for method in resolved:
         if method.transfer is not None:
             source = source_label(spec, method)
             if (source, method.transfer) not in sources:
                 sources.append((source, method.transfer))
-    for method in spec.method_specs:
+    for method in resolved:
         for dataset in spec.datasets:
             if method.transfer is not None:
                 if dataset == method.transfer:

@@ -11,12 +11,17 @@ import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from asebench.backends import TabularBackend, get_protocol
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from asebench.constraints import Feasibility
+
 from asebench.errors import AsebenchError
+from asebench.search import JSONValue, cost_hint_of
 from asebench.study._bounds import check_plan_size
-from asebench.study._code_version import code_version
+from asebench.study._code_version import study_code_version
 from asebench.study._execute import RunContext, execute_chunk, make_searcher
 from asebench.study._executors import default_workers, make_executor
 from asebench.study._lock import StudyLock, StudyLocked
@@ -24,6 +29,7 @@ from asebench.study._manifest import current_provenance, study_id
 from asebench.study._metadata import command_line, git_revision, package_versions
 from asebench.study._plan import Chunk, plan_cells, plan_chunks
 from asebench.study._progress import Progress
+from asebench.study._resolve import backends_of, infos_of, resolve_spec
 from asebench.study._resume import kept_chunks, versions_present
 from asebench.study._spec import StudySpec
 from asebench.study._store import StudyStore
@@ -32,78 +38,67 @@ from asebench.study._validate import check_study, run_context
 __all__ = ["resolve_config", "run_study"]
 
 
-def _table_info(spec: StudySpec) -> dict[str, Any] | None:
-    if spec.backend != "tabular":
-        return None
-    from asebench.tables import default_table
-
-    table = default_table(spec.data)
-    for dataset in spec.datasets:
-        table.check_dataset(dataset)
-    return {"name": table.meta.name, "path": str(Path(table.path).resolve()),
-            "sha256": table.sha256}
-
-
-def resolve_config(spec: StudySpec) -> dict[str, Any]:
+def resolve_config(spec: StudySpec) -> dict[str, object]:
     """The study's fully resolved configuration (what ``--resume`` must match).
 
     Raises:
-        AsebenchError: unknown protocol, dataset or method, or bad method options.
+        AsebenchError: unknown backend, protocol, dataset or method, or bad options.
     """
-    protocol = get_protocol(spec.protocol, **spec.protocol_options)
-    table = _table_info(spec)
+    spec = resolve_spec(spec)
+    infos = infos_of(spec)
+    first = next(iter(infos.values()))
     for method in spec.method_specs:
         make_searcher(method.name, method.options)
-    config = {
+    budget_s = spec.budget_s if spec.budget_s is not None else first.budget_s
+    if budget_s is None and spec.budget_queries is None:
+        raise AsebenchError(
+            f"backend {spec.backend!r} has no default budget: give one (--budget SECONDS)")
+    config: dict[str, object] = {
         "methods": [m.to_dict() for m in spec.method_specs],
         "datasets": list(spec.datasets),
         "seeds": spec.seeds,
         "master_seed": spec.master_seed,
-        "protocol": dataclasses.asdict(protocol),
-        "budget_s": float(spec.budget_s if spec.budget_s is not None else protocol.budget_s),
+        "protocol": None if first.protocol is None else dict(first.protocol),
+        "budget_s": None if budget_s is None else float(budget_s),
         "backend": spec.backend,
-        "backend_options": dict(spec.backend_options),
-        "data": table,
+        "backend_options": spec.factory_options(),
+        "data": None if first.data is None else dict(first.data),
         "chunk_size": spec.chunk_size,
     }
-    if spec.constraints:  # only then: unconstrained studies keep their identity
+    if spec.budget_queries is not None:  # only then: other studies keep their identity
+        config["budget_queries"] = spec.budget_queries
+    if spec.constraints:
         from asebench.constraints import constraint_config
 
         config["constraints"] = constraint_config(_feasible_sets(spec))
-    plain: dict[str, Any] = json.loads(json.dumps(config, default=str))
+    plain: dict[str, object] = json.loads(json.dumps(config, default=str))
     return plain
 
 
-def _feasible_sets(spec: StudySpec) -> dict[str, Any]:
+def _budget_of(config: Mapping[str, object]) -> float | None:
+    budget = config.get("budget_s")
+    return float(budget) if isinstance(budget, (int, float)) else None
+
+
+def _feasible_sets(spec: StudySpec) -> dict[str, Feasibility]:
     """``{dataset: FeasibleSet}`` of a constrained study (validated: one-line errors)."""
     from asebench.constraints import validate_constraints
-    from asebench.tables import default_table
 
-    table = default_table(spec.data) if spec.backend == "tabular" else None
-    return validate_constraints(spec.constraints, table, spec.datasets, spec.backend)
+    return validate_constraints(spec.constraints, backends_of(spec))
 
 
-def _reward_columns(spec: StudySpec, config: Mapping[str, Any]) -> dict[str, str]:
-    if spec.backend != "tabular":
-        return {}
-    from asebench.tables import default_table
-
-    protocol = get_protocol(spec.protocol, **spec.protocol_options)
-    return {d: TabularBackend(d, protocol, default_table(spec.data)).reward_column
-            for d in spec.datasets}
-
-
-def _centers_of(runs: Any, label: str) -> dict[int, list[list[int]]]:
-    if "info_final_centers" not in runs.column_names:
+def _states_of(runs: pa.Table, label: str) -> dict[int, JSONValue]:
+    if "transfer_state" not in runs.column_names:
         raise AsebenchError(
-            f"method {label!r} reported no final_centers; its transfer variant cannot run")
+            f"method {label!r} recorded no final state; its transfer variant cannot run")
     seeds = runs.column("seed").to_pylist()
-    centers = runs.column("info_final_centers").to_pylist()
-    return {s: json.loads(c) for s, c in zip(seeds, centers)}
+    states = runs.column("transfer_state").to_pylist()
+    return {int(s): json.loads(c) for s, c in zip(seeds, states)
+            if s is not None and c is not None}
 
 
 def run_study(spec: StudySpec, out_dir: str | os.PathLike[str], *, workers: int | None = None,
-              executor: str = "local", scheduler: Any = None, resume: bool = False,
+              executor: str = "local", scheduler: object = None, resume: bool = False,
               progress: bool = True, rerun_stale: bool = False) -> Path:
     """Run every (method, dataset, seed) of ``spec`` and store the results in ``out_dir``.
 
@@ -137,8 +132,9 @@ def run_study(spec: StudySpec, out_dir: str | os.PathLike[str], *, workers: int 
         from asebench._extras import require
 
         require("dask", "--executor dask")
+    spec = resolve_spec(spec)
     config = resolve_config(spec)
-    check_study(spec, config["budget_s"])  # every option against the real spaces and data
+    check_study(spec, _budget_of(config))  # every option against the real spaces and data
     created = _folders_to_create(Path(out_dir))
     store = StudyStore(out_dir)
     lock = StudyLock(store.root, f"--out {store.root}")
@@ -185,22 +181,23 @@ def _folders_to_create(path: Path) -> list[Path]:
     return missing[::-1]
 
 
-def _run(spec: StudySpec, config: dict[str, Any], store: StudyStore, resume: bool,
-         workers: int | None, executor: str, scheduler: Any, progress: bool,
+def _run(spec: StudySpec, config: dict[str, object], store: StudyStore, resume: bool,
+         workers: int | None, executor: str, scheduler: object, progress: bool,
          rerun_stale: bool) -> Path:
     done = store.prepare(config, resume)
     chunks = plan_chunks(spec)
-    data = config.get("data") or {}
+    data = config.get("data")
     store.study = study_id(config)
-    store.made_by = current_provenance(data.get("sha256"))
-    if done or resume:
+    store.made_by = current_provenance(
+        study_code_version(spec), str(data["sha256"]) if isinstance(data, dict) else None)
+    if resume:
         done = kept_chunks(store, config, {c.key for c in chunks}, store.made_by, rerun_stale)
-    metadata: dict[str, Any] = {
+    metadata: dict[str, object] = {
         "study": config,
-        "reward_columns": _reward_columns(spec, config),
+        "reward_columns": {d: info.reward for d, info in infos_of(spec).items()},
         "versions": package_versions(),
         "git": git_revision(),
-        "code_version": code_version(),
+        "code_version": study_code_version(spec),
         "made_by": versions_present(store),
         "command": command_line(),
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -217,12 +214,11 @@ def _run(spec: StudySpec, config: dict[str, Any], store: StudyStore, resume: boo
         from asebench.constraints import oracle_summary, store_check
 
         sets = _feasible_sets(spec)
-        metadata["constraint_oracle"] = oracle_summary(
-            sets, config["protocol"]["report_column"])
+        metadata["constraint_oracle"] = oracle_summary(sets)
         store.check = store_check(sets)
     store.write_metadata(metadata)
 
-    context = run_context(spec, config["budget_s"])
+    context = run_context(spec, _budget_of(config))
     tic = time.perf_counter()
     _run_chunks(chunks, done, context, store, spec, executor, workers, scheduler, progress)
     runs_file = store.consolidate(c.key for c in chunks)
@@ -233,22 +229,19 @@ def _run(spec: StudySpec, config: dict[str, Any], store: StudyStore, resume: boo
     return store.root
 
 
-_HEAVY_METHODS = frozenset({"ase"})
-"""Methods whose runs cost far more wall time than the others (a learned controller)."""
-
-
-def _priority(chunk: Chunk, sources: set[str]) -> int:
-    """Chunks that unlock others first, then the slow ones, so cheap chunks fill the tail."""
+def _priority(chunk: Chunk, sources: set[str], cost: float) -> tuple[int, float]:
+    """Chunks that unlock others first, then the costly ones (by the method's declared cost
+    hint), so cheap chunks fill the tail."""
     if chunk.key in sources:
-        return 0
+        return (0, -cost)
     if chunk.cell.source is not None:
-        return 1
-    return 2 if chunk.cell.method.name in _HEAVY_METHODS else 3
+        return (1, -cost)
+    return (2, -cost)
 
 
 def _run_chunks(chunks: Sequence[Chunk], done: set[str], context: RunContext,
                 store: StudyStore, spec: StudySpec, executor_kind: str, workers: int | None,
-                scheduler: Any, progress: bool) -> None:
+                scheduler: object, progress: bool) -> None:
     cells = {(c.label, c.dataset): c for c in plan_cells(spec)}
     source_of: dict[str, str] = {}
     for chunk in chunks:
@@ -257,24 +250,28 @@ def _run_chunks(chunks: Sequence[Chunk], done: set[str], context: RunContext,
             assert cell.method.transfer is not None
             source = cells[(cell.source, cell.method.transfer)]
             source_of[chunk.key] = Chunk(source, chunk.start, chunk.stop).key
-    centers: dict[str, dict[int, list[list[int]]]] = {}
+    states: dict[str, dict[int, JSONValue]] = {}
     for key in set(source_of.values()) & done:
-        centers[key] = _centers_of(store.read_shard(key), key)
+        states[key] = _states_of(store.read_shard(key), key)
     todo = [c for c in chunks if c.key not in done]
     bar = Progress(sum(len(c) for c in chunks), sum(len(c) for c in chunks if c.key in done),
                    enabled=progress)
     if not todo:
         bar.close()
         return
-    pool = make_executor(executor_kind, workers, scheduler, spec.data)
+    pool = make_executor(executor_kind, workers, scheduler)
     sources = set(source_of.values())
     waiting = {c.key: c for c in todo if c.key in source_of and source_of[c.key] not in done}
     order = {c.key: i for i, c in enumerate(chunks)}
-    ready: list[tuple[int, int, Chunk]] = []
+    ready: list[tuple[tuple[int, float], int, Chunk]] = []
     running: dict[Any, Chunk] = {}
+    methods = {c.cell.label: c.cell.method for c in chunks}
+    costs = {label: cost_hint_of(make_searcher(m.name, m.options))
+             for label, m in methods.items()}
 
     def make_ready(chunk: Chunk) -> None:
-        heapq.heappush(ready, (_priority(chunk, sources), order[chunk.key], chunk))
+        heapq.heappush(ready, (_priority(chunk, sources, costs[chunk.cell.label]),
+                               order[chunk.key], chunk))
 
     try:
         for chunk in todo:
@@ -283,7 +280,7 @@ def _run_chunks(chunks: Sequence[Chunk], done: set[str], context: RunContext,
         while ready or running:
             while ready and len(running) < pool.slots:
                 chunk = heapq.heappop(ready)[2]
-                given = centers[source_of[chunk.key]] if chunk.key in source_of else None
+                given = states[source_of[chunk.key]] if chunk.key in source_of else None
                 running[pool.submit(execute_chunk, context, chunk, given)] = chunk
             for future in pool.wait_first(running):
                 chunk = running.pop(future)
@@ -292,7 +289,7 @@ def _run_chunks(chunks: Sequence[Chunk], done: set[str], context: RunContext,
                 bar.update(len(chunk))
                 dependants = [c for c in waiting.values() if source_of[c.key] == chunk.key]
                 if dependants:
-                    centers[chunk.key] = _centers_of(result.runs, chunk.cell.label)
+                    states[chunk.key] = _states_of(result.runs, chunk.cell.label)
                     for dependant in dependants:
                         del waiting[dependant.key]
                         make_ready(dependant)

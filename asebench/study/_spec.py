@@ -7,14 +7,13 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from asebench.errors import AsebenchError
 from asebench.tables import DATASETS
 
 __all__ = [
     "DEFAULT_LABELS",
-    "TRANSFER_SOURCE",
+    "DEFAULT_SOURCE",
     "MethodSpec",
     "StudySpec",
     "parse_assignments",
@@ -27,13 +26,15 @@ DEFAULT_LABELS: tuple[str, ...] = ("ase", "ase+", "random", "reinforce", "evolut
 published controller's bounded logits), and the baselines. Variants such as
 ``ase[lr=0.001]`` stay available by name."""
 
-TRANSFER_SOURCE = "cifar10"
-"""Dataset whose ``ase`` runs seed ``ase+`` (CIFAR-10 -> CIFAR-100 / ImageNet16-120)."""
+DEFAULT_SOURCE = "*"
+"""The ``transfer`` of a ``NAME+`` method before the study resolves it: the benchmark's own
+transfer source (CIFAR-10 on NB201), else the study's first dataset."""
 
-_METHOD = re.compile(r"^([A-Za-z0-9_\-]+\+?)(?:\[(.*)\])?$")
+_METHOD = re.compile(r"^((?:[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*:)?[A-Za-z0-9_.\-]+\+?)"
+                     r"(?:\[(.*)\])?$")
 
 
-def parse_value(text: str) -> Any:
+def parse_value(text: str) -> object:
     """A command-line value: JSON or Python literal when it parses, else the plain string."""
     text = text.strip()
     lowered = text.lower()
@@ -49,9 +50,9 @@ def parse_value(text: str) -> Any:
     return text
 
 
-def parse_assignments(items: Iterable[str], what: str) -> dict[str, Any]:
+def parse_assignments(items: Iterable[str], what: str) -> dict[str, object]:
     """``["a=1", "b=x"]`` -> ``{"a": 1, "b": "x"}``; a malformed item is a one-line error."""
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     for item in items:
         key, sep, value = item.partition("=")
         key = key.strip()
@@ -66,15 +67,18 @@ class MethodSpec:
     """One method + options combination of a study.
 
     Attributes:
-        name: registered search method (``ase``, ``random``, ...).
+        name: registered search method (``ase``, ``random``, a plugin's name, or an import
+            path ``package.module:factory``).
         options: keyword options for the method's factory.
         label: unique display name (``ase``, ``ase+``, ``ase[K=6]``, ...).
-        transfer: for ASE-NAS+, the dataset whose ``ase`` runs give the initial centers
-            (run i uses the ``final_centers`` of run i there); None otherwise.
+        transfer: for ``NAME+`` (a method that declares
+            :class:`~asebench.search.Transferable`, e.g. ASE-NAS+), the dataset whose
+            ``NAME`` runs give the start states (run i starts from the final state of run i
+            there); :data:`DEFAULT_SOURCE` until the study resolves it; None otherwise.
     """
 
     name: str
-    options: Mapping[str, Any] = field(default_factory=dict)
+    options: Mapping[str, object] = field(default_factory=dict)
     label: str = ""
     transfer: str | None = None
 
@@ -84,12 +88,12 @@ class MethodSpec:
             object.__setattr__(self, "label", _default_label(self.name, self.options,
                                                              self.transfer))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {"name": self.name, "label": self.label, "options": dict(self.options),
                 "transfer": self.transfer}
 
 
-def _default_label(name: str, options: Mapping[str, Any], transfer: str | None) -> str:
+def _default_label(name: str, options: Mapping[str, object], transfer: str | None) -> str:
     base = name + ("+" if transfer else "")
     if not options:
         return base
@@ -97,19 +101,20 @@ def _default_label(name: str, options: Mapping[str, Any], transfer: str | None) 
     return f"{base}[{inner}]"
 
 
-def _short(value: Any) -> str:
+def _short(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
 def parse_methods(text: str | Sequence[str] | None,
-                  settings: Mapping[str, Mapping[str, Any]] | None = None
+                  settings: Mapping[str, Mapping[str, object]] | None = None
                   ) -> tuple[MethodSpec, ...]:
     """Method specs from ``"ase,ase+,random,ase[K=6]"`` plus ``--set`` options.
 
     ``settings`` maps a label or a method name to options (``{"ase": {"K": 6}}``): options
     given for a method name apply to every entry of that method (``ase`` options also reach
     ``ase+``, whose centers must match), options for a label only to that entry; options in
-    brackets win. ``ase+`` is ``ase`` started from the CIFAR-10 ``ase`` runs' final centers.
+    brackets win. ``NAME+`` is ``NAME`` started from the final state of the ``NAME`` runs on
+    the transfer source dataset (``ase+``: ASE-NAS from the CIFAR-10 runs' final centers).
     """
     if text is None:
         items: list[str] = list(DEFAULT_LABELS)
@@ -126,7 +131,7 @@ def parse_methods(text: str | Sequence[str] | None,
         if not match:
             raise AsebenchError(f"malformed method {item!r}: expected NAME or NAME[KEY=VALUE,...]")
         written, bracket = match.group(1), match.group(2)
-        transfer = TRANSFER_SOURCE if written.endswith("+") else None
+        transfer = DEFAULT_SOURCE if written.endswith("+") else None
         name = written.rstrip("+")
         inline = parse_assignments(_split_top_level(bracket), "method option") if bracket else {}
         options = {**settings.get(name, {}), **settings.get(written, {})}
@@ -180,35 +185,43 @@ class StudySpec:
         datasets: dataset names.
         seeds: number of runs per method and dataset; run i uses child i of
             ``SeedSequence(master_seed)`` for every method and dataset (paired).
-        protocol: evaluation protocol name (``paper``, ``valid200``).
-        budget_s: simulated seconds per run; None = the protocol's default.
+        protocol: evaluation protocol name (``paper``, ``valid200``); None = the backend's
+            default (``paper`` on NB201). Passed to the backend factory.
+        budget_s: simulated seconds per run; None = the backend's default (its protocol's).
+        budget_queries: queries per run (with or without ``budget_s``); None = no limit.
         master_seed: root of all randomness.
         options: extra per-method options (``{"ase": {"K": 6}}``), applied as in
             :func:`parse_methods` when ``methods`` holds names.
         protocol_options: field changes of the protocol (``{"cost_source": "own"}``).
-        backend: backend name (``tabular`` by default).
+        backend: backend name (``tabular`` by default; ``nb201`` is the same), a plugin's
+            name or ``package.module:factory``.
         backend_options: keyword options of the backend factory.
-        data: benchmark table file; None = embedded (or ``$ASEBENCH_DATA``).
+        data: the backend's data (a benchmark table file, the live backend's image folder),
+            passed to the factory as ``data``; None = its default (the embedded table).
         chunk_size: runs per task (one method x dataset x a block of seeds); part of the
             spec because a searcher may batch the runs of one task.
         constraints: hardware constraints every run must meet (all of them), e.g.
             ``("flops_m<=100", "latency:pixel3<=20")``; see :mod:`asebench.constraints`.
             Stored in canonical form; part of the study's identity when given.
+        transfer_source: the dataset ``NAME+`` methods start from; None = the benchmark's
+            own (CIFAR-10 on NB201), else the first dataset.
     """
 
     methods: tuple[MethodSpec | str, ...] = DEFAULT_LABELS
     datasets: tuple[str, ...] = DATASETS
     seeds: int = 500
-    protocol: str = "paper"
+    protocol: str | None = None
     budget_s: float | None = None
     master_seed: int = 0
-    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    protocol_options: Mapping[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    protocol_options: Mapping[str, object] = field(default_factory=dict)
     backend: str = "tabular"
-    backend_options: Mapping[str, Any] = field(default_factory=dict)
+    backend_options: Mapping[str, object] = field(default_factory=dict)
     data: str | None = None
     chunk_size: int = 25
     constraints: tuple[str, ...] = ()
+    budget_queries: int | None = None
+    transfer_source: str | None = None
 
     def __post_init__(self) -> None:
         names = [m for m in self.methods if isinstance(m, str)]
@@ -240,6 +253,9 @@ class StudySpec:
             raise AsebenchError(f"budget must be > 0 seconds, got {self.budget_s}")
         if not _is_int(self.master_seed, 0):
             raise AsebenchError(f"master seed must be an integer >= 0, got {self.master_seed!r}")
+        if self.budget_queries is not None and not _is_int(self.budget_queries, 1):
+            raise AsebenchError(
+                f"query budget must be a positive integer, got {self.budget_queries!r}")
         if not _is_int(self.chunk_size, 1):
             raise AsebenchError(f"chunk size must be a positive integer, got {self.chunk_size!r}")
         for name in ("options", "protocol_options", "backend_options"):
@@ -252,6 +268,18 @@ class StudySpec:
     @property
     def method_specs(self) -> tuple[MethodSpec, ...]:
         return tuple(m for m in self.methods if isinstance(m, MethodSpec))  # all, once resolved
+
+    def factory_options(self) -> dict[str, object]:
+        """The backend factory's options: ``backend_options`` plus the protocol, its field
+        changes and the data, where the study names them."""
+        options = dict(self.backend_options)
+        if self.protocol is not None:
+            options["protocol"] = self.protocol
+        if self.protocol_options:
+            options["protocol_options"] = dict(self.protocol_options)
+        if self.data is not None:
+            options["data"] = self.data
+        return options
 
     def method(self, label: str) -> MethodSpec:
         for spec in self.method_specs:

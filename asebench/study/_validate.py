@@ -11,44 +11,37 @@ study directory is created, and nothing is evaluated or charged.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 import numpy as np
 
-from asebench.backends import Backend, get_protocol
+from asebench.backends import Backend
 from asebench.errors import BudgetExhausted
 from asebench.records import Arch, Budget, Evaluation
 from asebench.study._execute import RunContext, make_backend, make_searcher
+from asebench.study._resolve import resolve_spec
 from asebench.study._spec import StudySpec
 
 __all__ = ["check_study", "run_context"]
 
 
 class _NoQueries:
-    """The real backend's space (and every other attribute); any query ends the run."""
+    """The real backend's space; any query ends the run (nothing is evaluated or charged)."""
 
     def __init__(self, backend: Backend) -> None:
-        self._backend = backend
         self.space = backend.space
 
     def evaluate(self, arch: Arch, rng: np.random.Generator) -> Evaluation:
         raise BudgetExhausted("dry run: no query allowed")
 
-    def report(self, arch: Arch) -> dict[str, Any]:
+    def report(self, arch: Arch) -> Mapping[str, float]:
         raise BudgetExhausted("dry run: no query allowed")
 
-    def evaluate_batch(self, *args: Any, **kwargs: Any) -> Any:
-        raise BudgetExhausted("dry run: no query allowed")
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._backend, name)
-
-
-def run_context(spec: StudySpec, budget_s: float) -> RunContext:
+def run_context(spec: StudySpec, budget_s: float | None) -> RunContext:
     """What every run of ``spec`` shares (how its backends are built, its budget)."""
-    return RunContext(spec.backend, spec.protocol, budget_s, spec.master_seed, spec.data,
-                      dict(spec.protocol_options), dict(spec.backend_options),
-                      spec.constraints)
+    return RunContext(spec.backend, spec.factory_options(), budget_s, spec.master_seed,
+                      spec.constraints, spec.budget_queries)
 
 
 def check_study(spec: StudySpec, budget_s: float | None = None) -> None:
@@ -56,13 +49,12 @@ def check_study(spec: StudySpec, budget_s: float | None = None) -> None:
     raise on its own space or data, without writing or evaluating anything.
 
     Args:
-        spec: the study.
-        budget_s: its budget per run in simulated seconds (default: the spec's, else its
-            protocol's).
+        spec: the study (resolved: :func:`asebench.study.resolve_spec`).
+        budget_s: its budget per run in simulated seconds (default: the spec's).
     """
+    spec = resolve_spec(spec)
     if budget_s is None:
-        budget_s = spec.budget_s if spec.budget_s is not None else get_protocol(
-            spec.protocol, **spec.protocol_options).budget_s
+        budget_s = spec.budget_s
     context = run_context(spec, budget_s)
     budget = Budget(seconds=budget_s, queries=1)
     for dataset in spec.datasets:

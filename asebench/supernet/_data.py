@@ -130,7 +130,7 @@ def decode_image(path: str, size: int, crop: float = 1.0) -> torch.Tensor:
     return torch.from_numpy(array.copy()).permute(2, 0, 1).contiguous()
 
 
-class ImageFiles(Dataset):
+class ImageFiles(Dataset[tuple[torch.Tensor, int]]):
     """Decoded images of an :class:`ImageFolder` as ``(uint8 (3, size, size), label)``."""
 
     def __init__(self, folder: ImageFolder, size: int, crop: float = 1.0) -> None:
@@ -182,7 +182,8 @@ class EpochSampler(Sampler[int]):
 
 
 def make_loader(folder: ImageFolder, size: int, batch_size: int, seed: int, workers: int = 0,
-                pin_memory: bool = False, rank: int = 0, world: int = 1) -> DataLoader:
+                pin_memory: bool = False, rank: int = 0, world: int = 1
+                ) -> DataLoader[tuple[torch.Tensor, int]]:
     """Training loader of uint8 images (``size`` square, whole shorter side); call
     ``loader.sampler.set_epoch(e)`` before each epoch."""
     sampler = EpochSampler(len(folder), batch_size, seed, rank, world)

@@ -23,7 +23,7 @@ from asebench.supernet._supernet import SuperNet
 __all__ = ["run_epochs"]
 
 Report = Callable[[Mapping[str, Any]], None] | None
-Save = Callable[[int, Mapping[str, Any], list], None]
+Save = Callable[[int, Mapping[str, Any], list[Any]], None]
 
 
 def _batches(config: TrainConfig, train: ImageFolder, size: int, rank: int, world: int,

@@ -109,9 +109,9 @@ class Scorer:
         self.supernet = supernet.eval()
         self.device = next(supernet.parameters()).device
         cuda = self.device.type == "cuda"
-        pin = (lambda t: t.pin_memory()) if cuda else (lambda t: t)
-        self.images, self.labels = pin(holdout[0]), holdout[1]
-        self.calibration = pin(calibration)
+        self.images = holdout[0].pin_memory() if cuda else holdout[0]
+        self.labels = holdout[1]
+        self.calibration = calibration.pin_memory() if cuda else calibration
         self.batch_size = batch_size
         self.autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) \
             if cuda and amp else nullcontext

@@ -12,46 +12,41 @@ import numpy as np
 
 from asebench.backends import Backend
 from asebench.records import Budget, Trace
-from asebench.search import Searcher
+from asebench.search import BatchSearcher, Searcher
+from asebench.testing._require import require, same_trace
 
 __all__ = ["check_searcher"]
 
 
-def _same(a: Trace, b: Trace) -> bool:
-    return (a.archs == b.archs and a.rewards == b.rewards and a.costs == b.costs
-            and a.answer == b.answer and a.answer_reward == b.answer_reward
-            and dict(a.info) == dict(b.info))
-
-
 def check_searcher(searcher: Searcher, backend: Backend, budget: Budget, *,
                    seed: int = 0) -> Trace:
-    """Assert that ``searcher`` honours the Searcher protocol on ``backend``; return a trace."""
-    assert isinstance(searcher, Searcher), "object does not implement the Searcher protocol"
-    assert isinstance(searcher.name, str)
-    assert searcher.name, "a searcher needs a non-empty name"
+    """Raise :class:`~asebench.testing.ConformanceError` unless ``searcher`` honours the
+    Searcher protocol on ``backend``; return a trace."""
+    require(isinstance(searcher, Searcher), "object does not implement the Searcher protocol")
+    require(bool(searcher.name), "a searcher needs a name")
     space = backend.space
     trace = searcher.run(backend, budget, np.random.default_rng(seed))
     again = searcher.run(backend, budget, np.random.default_rng(seed))
-    assert _same(trace, again), "same seed gave a different trace"
+    require(same_trace(trace, again), "same seed gave a different trace")
 
-    assert len(trace) >= 1
+    require(len(trace) >= 1, "no query made")
     if budget.seconds is not None:
-        assert trace.spent_s <= budget.seconds + 1e-9, "budget seconds exceeded"
+        require(trace.spent_s <= budget.seconds + 1e-9, "budget seconds exceeded")
     if budget.queries is not None:
-        assert len(trace) <= budget.queries, "budget queries exceeded"
-    for arch, _reward, cost in zip(trace.archs, trace.rewards, trace.costs):
-        assert space.validate(arch) == arch, f"queried arch {arch} is not valid"
+        require(len(trace) <= budget.queries, "budget queries exceeded")
+    for arch, cost in zip(trace.archs, trace.costs):
+        require(space.validate(arch) == arch, f"queried arch {arch} is not valid")
         result = backend.evaluate(arch, np.random.default_rng(0))
-        assert cost == result.cost_s, "recorded cost differs from the backend's"
-    assert space.validate(trace.answer) == trace.answer, "answer is not a valid arch"
-    assert trace.answer in set(trace.archs), "answer was never queried"
-    assert np.isfinite(trace.answer_reward)
+        require(cost == result.cost_s, "recorded cost differs from the backend's")
+    require(space.validate(trace.answer) == trace.answer, "answer is not a valid arch")
+    require(trace.answer in set(trace.archs), "answer was never queried")
+    require(np.isfinite(trace.answer_reward), "answer reward is not finite")
 
-    if hasattr(searcher, "run_batch"):
+    if isinstance(searcher, BatchSearcher):
         seeds = [seed, seed + 1, seed + 2]
         batch = searcher.run_batch(backend, budget, [np.random.default_rng(s) for s in seeds])
-        assert len(batch) == len(seeds)
+        require(len(batch) == len(seeds), "run_batch must return one trace per seed")
         for s, got in zip(seeds, batch):
             alone = searcher.run(backend, budget, np.random.default_rng(s))
-            assert _same(alone, got), f"seed {s}: run_batch differs from run"
+            require(same_trace(alone, got), f"seed {s}: run_batch differs from run")
     return trace

@@ -1,4 +1,4 @@
-"""Cost metrics a constraint may name, read from a benchmark table.
+"""Cost metrics of an NB201 table that a constraint may name (read by the tabular backend).
 
 These are known before training (FLOPs and parameters are computed, latency comes from a
 lookup table), so checking them costs nothing and never touches the search budget:
@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from asebench.errors import AsebenchError
-from asebench.tables import NB201Table
+from asebench.tables._table import NB201Table
 
 __all__ = ["DATASET_METRICS", "LATENCY_PREFIX", "metric_names", "metric_unit", "metric_values"]
 
