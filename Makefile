@@ -12,11 +12,12 @@ STUDY  ?= studies/table1
 install: $(STAMP)
 
 # torch first, pinned to the local CPU wheel: a bare `torch` requirement would pull CUDA.
-$(STAMP): setup.cfg pyproject.toml examples/plugin/pyproject.toml
+# The core (tabular study) needs no torch; the tests cover the live and dask extras too.
+$(STAMP): setup.cfg setup.py pyproject.toml examples/plugin/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[live,dask,test]'
 	# the example plugin (a separate package): the tests run studies with its method
 	$(PY) -m pip install -q --no-deps -e examples/plugin
 	touch $(STAMP)
@@ -43,7 +44,7 @@ data: install
 # The live backend on real images (scikit-learn's UCI digits), end to end on CPU: supernet
 # quality, ranking fidelity, ASE-NAS vs random search under a MAdds cap -> reports/live/
 live-demo: install
-	$(PY) -m pip install -q -e '.[digits]'
+	$(PY) -m pip install -q -e '.[live,digits]'
 	$(PY) -m asebench.livedemo --out reports/live --work build/live-demo
 
 # Checks this machine for the live backend (versions, devices, training / scoring /
@@ -56,7 +57,7 @@ doctor: install
 
 # the pinned linters and stubs of the `lint` extra, reinstalled whenever setup.cfg changes
 $(LINT_STAMP): $(STAMP)
-	$(PY) -m pip install -q -e '.[test,lint]'
+	$(PY) -m pip install -q -e '.[live,dask,test,lint]'
 	touch $(LINT_STAMP)
 
 lint: $(LINT_STAMP)

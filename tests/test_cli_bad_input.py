@@ -17,6 +17,9 @@ from click.testing import CliRunner
 
 from asebench.cli import cli
 
+NO_DIR = Path("/proc/asebench-no-such-dir")
+"""A folder no one can create, root included (a kernel file system refuses it)."""
+
 
 @dataclass(frozen=True)
 class Case:
@@ -80,12 +83,24 @@ CASES: dict[str, Case] = {
                                               "flops_m<=0.0000001")),
     "run unwritable table-out": Case(
         lambda p: _run("--methods", "random", "--table-out", str(p["file"] / "t.md"))(p)),
+    "run more runs than one machine holds": Case(_run("--methods", "random", "--seeds",
+                                                      "1000000000000")),
+    "run rerun-stale without resume": Case(_run("--methods", "random", "--rerun-stale")),
+    "run out under /proc": Case(
+        lambda p: _run("--methods", "random")({**p, "out": NO_DIR / "study"}),
+        lambda p: [NO_DIR]),
+    "run table-out under /proc": Case(
+        _run("--methods", "random", "--table-out", str(NO_DIR / "t.md")),
+        lambda p: [p["out"], NO_DIR]),
     "run out is a file": Case(
         lambda p: _run("--methods", "random")({**p, "out": p["file"]}),
         lambda p: [p["out"]]),
     # -- table ---------------------------------------------------------------------------
     "table of a missing study": Case(
         lambda p: ["table", str(p["tmp"] / "none"), "--out", str(p["out"] / "t.md")]),
+    "table out under /proc": Case(
+        lambda p: ["table", str(p["tmp"] / "none"), "--out", str(NO_DIR / "t.md")],
+        lambda p: [NO_DIR]),
     "table of a folder that holds no study": Case(
         lambda p: ["table", str(p["empty"]), "--out", str(p["out"])]),
     # -- figures ---------------------------------------------------------------------------
@@ -102,6 +117,12 @@ CASES: dict[str, Case] = {
                                                    _out_and_studies),
     "figures missing table": Case(_figures("--data", "/no/such/table.npz"), _out_and_studies),
     "figures zero budget": Case(_figures("--budget", "0"), _out_and_studies),
+    "figures more runs than one machine holds": Case(_figures("--seeds", "1000000000000"),
+                                                     _out_and_studies),
+    "figures out under /proc": Case(
+        lambda p: ["figures", "--seeds", "2", "--no-progress", "--out", str(NO_DIR),
+                   "--study-root", str(p["studies"])],
+        lambda p: [NO_DIR, p["studies"]]),
     "figures unwritable study root": Case(
         lambda p: ["figures", "--seeds", "2", "--no-progress", "--out", str(p["out"]),
                    "--study-root", str(p["file"] / "studies")]),
@@ -121,6 +142,9 @@ CASES: dict[str, Case] = {
         lambda p: ["data", "import", str(p["tmp"] / "none.pth"), "--out", str(p["out"])]),
     "data import empty folder": Case(
         lambda p: ["data", "import", str(p["empty"]), "--out", str(p["out"])]),
+    "data import out under /proc": Case(
+        lambda p: ["data", "import", str(p["file"]), "--out", str(NO_DIR / "t.npz")],
+        lambda p: [NO_DIR]),
     "data import garbage file": Case(
         lambda p: ["data", "import", str(p["file"]), "--out", str(p["out"])]),
     # -- data digits -----------------------------------------------------------------------
@@ -162,6 +186,19 @@ CASES: dict[str, Case] = {
     "supernet finetune missing checkpoint": Case(
         lambda p: ["supernet", "finetune", "--supernet", str(p["tmp"] / "none.pt"), "--arch",
                    "x", "--data", str(p["tmp"]), "--out", str(p["out"])]),
+    "supernet train out under /proc": Case(
+        lambda p: ["supernet", "train", "--data", str(p["empty"]), "--out",
+                   str(NO_DIR / "net.pt")], lambda p: [NO_DIR]),
+    "supernet predictor out under /proc": Case(
+        lambda p: ["supernet", "predictor", "--supernet", str(p["file"]), "--data",
+                   str(p["empty"]), "--out", str(NO_DIR / "p.pt")], lambda p: [NO_DIR]),
+    "supernet finetune out under /proc": Case(
+        lambda p: ["supernet", "finetune", "--supernet", str(p["file"]), "--arch", "x",
+                   "--data", str(p["empty"]), "--out", str(NO_DIR / "f.pt")],
+        lambda p: [NO_DIR]),
+    "supernet convert out under /proc": Case(
+        lambda p: ["supernet", "convert", str(p["file"]), str(NO_DIR / "net.pt")],
+        lambda p: [NO_DIR]),
     "supernet convert missing source": Case(
         lambda p: ["supernet", "convert", str(p["tmp"] / "none.pth"), str(p["out"])]),
     # -- doctor (the report's place is checked before any check runs) ----------------------

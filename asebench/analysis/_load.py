@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,8 @@ from typing import Any
 import pandas as pd
 
 from asebench.errors import AsebenchError
+from asebench.study._manifest import Entry, FileRecord
+from asebench.study._verify import check_file, check_store, raise_on_problems
 
 __all__ = ["Study", "load"]
 
@@ -25,23 +28,25 @@ class Study:
         traces: one row per query (loaded on first use; it can hold millions of rows).
     """
 
-    def __init__(self, path: Path, metadata: dict[str, Any]) -> None:
+    def __init__(self, path: Path, metadata: dict[str, Any],
+                 entries: Mapping[str, Entry] | None = None) -> None:
         self.path = path
         self.metadata = metadata
+        # the finished chunks, checked against the manifest by load(); only they are read
+        self.entries: Mapping[str, Entry] = entries if entries is not None else {}
 
     @cached_property
     def runs(self) -> pd.DataFrame:
-        target = self.path / "runs"
-        if not any(target.glob("*.parquet")):
-            return _from_shards(self.path / "shards")
-        return pd.read_parquet(target)
+        record = self.metadata.get("runs_file")
+        if self.metadata.get("status") == "complete" and isinstance(record, dict):
+            return pd.read_parquet(self.path / record["file"])
+        return _read(self.path, [e.runs.file for _, e in sorted(self.entries.items())],
+                     "finished runs")
 
     @cached_property
     def traces(self) -> pd.DataFrame:
-        target = self.path / "traces"
-        if not target.is_dir() or not any(target.glob("*.parquet")):
-            raise AsebenchError(f"{self.path} has no traces")
-        return pd.read_parquet(target)
+        return _read(self.path, [e.traces.file for _, e in sorted(self.entries.items())],
+                     "traces")
 
     @property
     def config(self) -> dict[str, Any]:
@@ -63,18 +68,24 @@ class Study:
         return f"Study({str(self.path)!r}, runs={len(self.runs)})"
 
 
-def _from_shards(shards: Path) -> pd.DataFrame:
-    files = sorted(shards.glob("*.parquet")) if shards.is_dir() else []
+def _read(root: Path, files: list[str], what: str) -> pd.DataFrame:
     if not files:
-        raise AsebenchError(f"{shards.parent} holds no finished runs")
-    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True, sort=False)
+        raise AsebenchError(f"{root} holds no {what}")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tables = [pq.read_table(root / f) for f in files]
+    return pa.concat_tables(tables, promote_options="permissive").to_pandas()
 
 
 def load(out_dir: str | os.PathLike[str]) -> Study:
-    """Open the study in ``out_dir`` (runs of an unfinished study come from its shards).
+    """Open the study in ``out_dir`` (runs of an unfinished study come from its finished
+    shards), after the store check: every finished chunk's files have the size and sha256
+    its manifest entry records, and no shard is of another study.
 
     Raises:
         AsebenchError: not a study directory.
+        CorruptStore: a corrupt, missing or foreign file (one line naming it).
     """
     path = Path(out_dir)
     meta_path = path / "metadata.json"
@@ -84,4 +95,13 @@ def load(out_dir: str | os.PathLike[str]) -> Study:
         metadata = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise AsebenchError(f"cannot read {meta_path}: {exc}") from None
-    return Study(path, metadata)
+    study = metadata.get("study")
+    state = check_store(path, study if isinstance(study, dict) else None)
+    problems = list(state.problems)
+    record = metadata.get("runs_file")
+    if metadata.get("status") == "complete" and isinstance(record, dict):
+        problem = check_file(path, FileRecord(**record), None)
+        if problem is not None:
+            problems.append(problem)
+    raise_on_problems(path, problems)
+    return Study(path, metadata, state.entries)

@@ -155,6 +155,9 @@ def build_live_backend(dataset: str | None = None, supernet: str | None = None,
             (0), ``amp`` (true), ``predictor`` (file from ``asebench supernet predictor``),
             ``cache`` (true), ``seed`` (0, picks the calibration images).
     """
+    from asebench._extras import require
+
+    require("live", "--backend live")
     unknown = sorted(set(opts) - set(_OPTIONS))
     if unknown:
         raise AsebenchError(

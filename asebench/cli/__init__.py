@@ -29,6 +29,7 @@ _COMMANDS: dict[str, str] = {
     "supernet": "asebench.cli._supernet:supernet",
     "methods": "asebench.cli._methods:methods_command",
     "doctor": "asebench.cli._doctor:doctor",
+    "verify": "asebench.cli._verify:verify",
 }
 
 

@@ -56,9 +56,15 @@ def import_(path: Path, out: Path | None, workers: int | None, quiet: bool) -> N
     the exact 12-epoch validation accuracy (valid_acc_12) and simulate_train_eval cost
     (cost_12ep_s) the `paper` protocol uses, per seed. Nothing is written if the import fails.
     """
+    from asebench._outputs import check_output_file
     from asebench.tables.importers import detect_source, import_official
+    from asebench.tables.importers._run import default_output
 
-    detect_source(path)  # a missing or unrecognised source fails before anything is said
+    if out is not None:
+        check_output_file(out, "--out")
+    info = detect_source(path)  # a missing or unrecognised source fails before anything is said
+    if out is None:
+        check_output_file(default_output(info.path), "--out")
     progress = None if quiet else _Progress(path.name)
     if not quiet and path.is_file():
         click.echo(f"loading {path.name}: a single pickle is read whole before the first "
@@ -90,7 +96,10 @@ def digits(out: Path, size: int, test_per_class: int, train_per_class: int | Non
     a fixed, class-balanced held-out split, OUT/digits.json what was written. Needs the
     `digits` extra (scikit-learn). Nothing is left behind if it fails.
     """
+    from asebench._extras import require
     from asebench.digits import export_digits
+
+    require("digits", "asebench data digits")
 
     result = export_digits(out, size, test_per_class, train_per_class, seed, force)
     click.echo(f"wrote {result.root}: {result.num_train} training and {result.num_test} test "

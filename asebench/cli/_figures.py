@@ -40,8 +40,11 @@ def figures(out_dir: str, seeds: int, ablation_seeds: int | None, ablation_datas
             progress: bool,
             data: str | None) -> None:
     """Regenerate the paper's NB201 figures (6-9), anytime curves and Table I into --out."""
+    from asebench._outputs import check_output_dir
     from asebench.figures import make_figures
     from asebench.study import parse_assignments
+
+    check_output_dir(out_dir, "--out")
 
     base = None
     if ablation_base is not None:

@@ -70,6 +70,9 @@ def _default_methods_help() -> str:
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="dask scheduler address (default with --executor dask: a LocalCluster).")
 @click.option("--resume", is_flag=True, help="Continue the study in --out, skipping done runs.")
+@click.option("--rerun-stale", is_flag=True,
+              help="With --resume: recompute the runs made by other code or data (without it "
+                   "such a study is refused).")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=25, show_default=True,
               help="Runs per task (part of the study's identity).")
 @click.option("--backend", "--benchmark", "backend", default="tabular", show_default=True,
@@ -98,7 +101,7 @@ def run(methods: str | None, datasets: str | None, seeds: int, protocol: str | N
         protocol_opts: tuple[str, ...], budget: float | None, budget_queries: int | None,
         settings: tuple[str, ...],
         master_seed: int, out_dir: str, workers: int | None, executor: str,
-        scheduler: str | None, resume: bool, chunk_size: int, backend: str,
+        scheduler: str | None, resume: bool, rerun_stale: bool, chunk_size: int, backend: str,
         supernet: str | None, madds: float | None, constraints: tuple[str, ...],
         backend_opts: tuple[str, ...], data: str | None, table_out: str | None,
         references: tuple[str, ...], progress: bool) -> None:
@@ -121,6 +124,8 @@ def run(methods: str | None, datasets: str | None, seeds: int, protocol: str | N
 
     if scheduler is not None and executor != "dask":
         raise AsebenchError("--scheduler needs --executor dask")
+    if rerun_stale and not resume:
+        raise AsebenchError("--rerun-stale needs --resume")
     backend_options = parse_assignments(backend_opts, "--backend-opt")
     if supernet is not None:
         backend_options["supernet"] = supernet
@@ -142,7 +147,7 @@ def run(methods: str | None, datasets: str | None, seeds: int, protocol: str | N
     if table_out is not None:
         _check_writable_file(table_out)
     path = run_study(spec, out_dir, workers=workers, executor=executor, scheduler=scheduler,
-                     resume=resume, progress=progress)
+                     resume=resume, progress=progress, rerun_stale=rerun_stale)
     text = study_markdown(load(path), references)
     if table_out is not None:
         atomic_write_text(table_out, text)
@@ -161,12 +166,6 @@ def _default_datasets(backend: str, options: dict[str, Any]) -> tuple[str, ...] 
 
 
 def _check_writable_file(path: str) -> None:
-    import os
-    from pathlib import Path
+    from asebench._outputs import check_output_file
 
-    folder = Path(path).resolve().parent
-    probe = folder
-    while not probe.exists():
-        probe = probe.parent
-    if not probe.is_dir() or not os.access(probe, os.W_OK):
-        raise AsebenchError(f"cannot write --table-out {path}: {probe} is not a writable folder")
+    check_output_file(path, "--table-out")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from asebench._outputs import check_output_file
 from asebench.errors import AsebenchError
 
 if TYPE_CHECKING:  # torch is imported only when a subcommand runs
@@ -45,6 +46,9 @@ def _progress(line: str) -> None:
 @click.group()
 def supernet() -> None:
     """Train and score the live backend's elastic MobileNetV3 supernet."""
+    from asebench._extras import require
+
+    require("live", "asebench supernet")
 
 
 @supernet.command()
@@ -84,6 +88,7 @@ def train(data: str, out: str, preset: str, classes: int, holdout: int, phases: 
           preload: bool, device: str, min_crop: float, flip: bool, steps_per_epoch: int | None,
           seed: int, resume: bool, init: str | None, progress: bool) -> None:
     """Train with progressive shrinking; runs under torchrun for several GPUs."""
+    check_output_file(out, "--out")
     from asebench.supernet import TrainConfig, train_supernet
 
     config = TrainConfig(preset=preset, num_classes=classes or None, holdout=holdout,
@@ -150,6 +155,7 @@ def score(ckpt: str, data: str, archs: tuple[str, ...], device: str, calibration
 def predictor(ckpt: str, data: str, out: str, samples: int, device: str, seed: int,
               progress: bool) -> None:
     """Fit an accuracy predictor (MLP on the arch encoding) on measured sub-networks."""
+    check_output_file(out, "--out")
     import numpy as np
 
     from asebench.supernet import AccuracyPredictor, Scorer
@@ -187,6 +193,7 @@ def predictor(ckpt: str, data: str, out: str, samples: int, device: str, seed: i
 def convert(source: str, out: str, data: str | None, holdout: int, resolution: int,
             seed: int) -> None:
     """Convert OFA's OFAMobileNetV3 checkpoint (w1.0 / w1.2) into a supernet checkpoint."""
+    check_output_file(out, "OUT")
     from asebench.supernet import convert_ofa, scan_image_folder, split_holdout
 
     classes: tuple[str, ...] = ()
@@ -229,6 +236,7 @@ def finetune(ckpt: str, arch: str, data: str, out: str, epochs: int, lr: float, 
              eval_images: int | None, seed: int, resume: bool, progress: bool) -> None:
     """Fine-tune a found sub-network from the supernet's weights (SGD, cosine, AutoAugment);
     runs under torchrun for several GPUs. Prints top-1 / top-5 as JSON."""
+    check_output_file(out, "--out")
     from asebench.supernet import FinetuneConfig
     from asebench.supernet import finetune as run_finetune
 

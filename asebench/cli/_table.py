@@ -21,6 +21,10 @@ def table(study_dir: str, latex: bool, references: tuple[str, ...], out_file: st
     from asebench.analysis import default_references, load, study_markdown, table1, to_latex
     from asebench.errors import AsebenchError
 
+    if out_file is not None:
+        from asebench._outputs import check_output_file
+
+        check_output_file(out_file, "--out")
     study = load(study_dir)
     labels = study.labels
     for reference in references:

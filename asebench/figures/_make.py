@@ -137,19 +137,15 @@ def _check_defaults(plan: FigureStudies) -> None:
 def _check_before_writing(plan: FigureStudies, out: Path, root: Path) -> None:
     """Every study against the real spaces and data, and both folders writable: a bad
     option fails here, before the report or any study folder is touched."""
-    from asebench.errors import AsebenchError
+    from asebench._outputs import check_output_dir
     from asebench.study import check_study
+    from asebench.study._bounds import check_plan_size
 
     for spec in plan.specs().values():
+        check_plan_size(spec)  # first: it never plans in proportion to the seeds
         check_study(spec)
     for flag, folder in (("--out", out), ("--study-root", root)):
-        if folder.exists() and not folder.is_dir():
-            raise AsebenchError(f"{flag} {folder} exists and is not a directory")
-        probe = folder
-        while not probe.exists():
-            probe = probe.parent
-        if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
-            raise AsebenchError(f"cannot write {flag} {folder}: {probe} is not writable")
+        check_output_dir(folder, flag)
 
 
 def _command(out: Path, root: Path, plan: FigureStudies, ablation_dataset: str) -> str:

@@ -97,10 +97,11 @@ class DaskExecutor:
     """A ``dask.distributed`` client: to ``scheduler`` if given, else a LocalCluster."""
 
     def __init__(self, workers: int, scheduler: str | None) -> None:
-        try:
-            from distributed import Client, LocalCluster
-        except ImportError:  # pragma: no cover - distributed is a dependency
-            raise AsebenchError("--executor dask needs the 'distributed' package") from None
+        from asebench._extras import require
+
+        require("dask", "--executor dask")
+        from distributed import Client, LocalCluster
+
         self._cluster = None
         self._owns_client = True
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import json
 import os
@@ -19,13 +20,17 @@ if TYPE_CHECKING:
 
 from asebench.errors import AsebenchError
 from asebench.search import JSONValue, cost_hint_of
+from asebench.study._bounds import check_plan_size
 from asebench.study._code_version import study_code_version
 from asebench.study._execute import RunContext, execute_chunk, make_searcher
 from asebench.study._executors import default_workers, make_executor
+from asebench.study._lock import StudyLock, StudyLocked
+from asebench.study._manifest import current_provenance, study_id
 from asebench.study._metadata import command_line, git_revision, package_versions
 from asebench.study._plan import Chunk, plan_cells, plan_chunks
 from asebench.study._progress import Progress
 from asebench.study._resolve import backends_of, infos_of, resolve_spec
+from asebench.study._resume import kept_chunks, versions_present
 from asebench.study._spec import StudySpec
 from asebench.study._store import StudyStore
 from asebench.study._validate import check_study, run_context
@@ -94,7 +99,7 @@ def _states_of(runs: pa.Table, label: str) -> dict[int, JSONValue]:
 
 def run_study(spec: StudySpec, out_dir: str | os.PathLike[str], *, workers: int | None = None,
               executor: str = "local", scheduler: object = None, resume: bool = False,
-              progress: bool = True) -> Path:
+              progress: bool = True, rerun_stale: bool = False) -> Path:
     """Run every (method, dataset, seed) of ``spec`` and store the results in ``out_dir``.
 
     Chunks (one method x dataset x block of seeds) run in parallel; each finished chunk is
@@ -107,25 +112,63 @@ def run_study(spec: StudySpec, out_dir: str | os.PathLike[str], *, workers: int 
         workers: parallel workers (default: all cores; 1 runs in this process).
         executor: ``local`` (process pool) or ``dask``.
         scheduler: dask scheduler address or ``distributed.Client`` (default: a LocalCluster).
-        resume: continue a study already in ``out_dir`` (same configuration).
+        resume: continue a study already in ``out_dir`` (same configuration); its finished
+            chunks are checked (sizes, checksums) and the broken ones recomputed.
         progress: report progress on stderr.
+        rerun_stale: with ``resume``, recompute the chunks made by other code or on another
+            table (without it such a study is refused).
+
+    Raises:
+        StudyLocked: another run is writing ``out_dir`` (nothing is changed).
+        StaleStudy: ``resume`` on chunks of other code without ``rerun_stale``.
 
     Returns:
         The study directory.
     """
     if not isinstance(spec, StudySpec):
         raise AsebenchError("run_study needs a StudySpec")
+    check_plan_size(spec)
+    if executor == "dask":
+        from asebench._extras import require
+
+        require("dask", "--executor dask")
     spec = resolve_spec(spec)
     config = resolve_config(spec)
     check_study(spec, _budget_of(config))  # every option against the real spaces and data
     created = _folders_to_create(Path(out_dir))
     store = StudyStore(out_dir)
+    lock = StudyLock(store.root, f"--out {store.root}")
     try:
-        return _run(spec, config, store, resume, workers, executor, scheduler, progress)
+        _make_folder(store.root)
+        lock.acquire()  # before anything is written; one writer per study folder
+    except StudyLocked:
+        raise  # the holder's folder: not ours to clean
+    except BaseException:
+        _remove_created(created)
+        raise
+    try:
+        return _run(spec, config, store, resume, workers, executor, scheduler, progress,
+                    rerun_stale)
     except BaseException:
         if created and not store.finished_keys():  # nothing worth keeping: leave no trace
-            shutil.rmtree(created[0], ignore_errors=True)
+            _remove_created(created)
         raise
+    finally:
+        lock.release()
+
+
+def _make_folder(root: Path) -> None:
+    if root.exists() and not root.is_dir():
+        raise AsebenchError(f"--out {root} exists and is not a directory")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise AsebenchError(f"cannot write to --out {root}: {exc.strerror or exc}") from None
+
+
+def _remove_created(created: Sequence[Path]) -> None:
+    if created:
+        shutil.rmtree(created[0], ignore_errors=True)
 
 
 def _folders_to_create(path: Path) -> list[Path]:
@@ -139,14 +182,23 @@ def _folders_to_create(path: Path) -> list[Path]:
 
 
 def _run(spec: StudySpec, config: dict[str, object], store: StudyStore, resume: bool,
-         workers: int | None, executor: str, scheduler: object, progress: bool) -> Path:
+         workers: int | None, executor: str, scheduler: object, progress: bool,
+         rerun_stale: bool) -> Path:
     done = store.prepare(config, resume)
+    chunks = plan_chunks(spec)
+    data = config.get("data")
+    store.study = study_id(config)
+    store.made_by = current_provenance(
+        study_code_version(spec), str(data["sha256"]) if isinstance(data, dict) else None)
+    if resume:
+        done = kept_chunks(store, config, {c.key for c in chunks}, store.made_by, rerun_stale)
     metadata: dict[str, object] = {
         "study": config,
         "reward_columns": {d: info.reward for d, info in infos_of(spec).items()},
         "versions": package_versions(),
         "git": git_revision(),
         "code_version": study_code_version(spec),
+        "made_by": versions_present(store),
         "command": command_line(),
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "execution": {"executor": executor, "workers": workers or default_workers(),
@@ -166,12 +218,12 @@ def _run(spec: StudySpec, config: dict[str, object], store: StudyStore, resume: 
         store.check = store_check(sets)
     store.write_metadata(metadata)
 
-    chunks = plan_chunks(spec)
     context = run_context(spec, _budget_of(config))
     tic = time.perf_counter()
     _run_chunks(chunks, done, context, store, spec, executor, workers, scheduler, progress)
-    store.consolidate(c.key for c in chunks)
+    runs_file = store.consolidate(c.key for c in chunks)
     metadata.update(status="complete", wall_seconds=round(time.perf_counter() - tic, 3),
+                    made_by=versions_present(store), runs_file=dataclasses.asdict(runs_file),
                     finished=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     store.write_metadata(metadata)
     return store.root

@@ -3,8 +3,11 @@
 Layout of ``<out>``::
 
     metadata.json          resolved config, versions, data checksum, git revision, status
-    traces/<chunk>.parquet one row per query, one file per chunk (final)
-    shards/<chunk>.parquet one row per run, one file per chunk (a chunk is done when it exists)
+    .lock                  held by the one ``asebench run`` writing the folder
+    traces/<chunk>.parquet one row per query, one file per chunk
+    shards/<chunk>.parquet one row per run, one file per chunk
+    manifest/<chunk>.json  sizes, rows, sha256 and provenance of both (a chunk is done when
+                           its entry exists; see :mod:`asebench.study._manifest`)
     runs/runs.parquet      all runs in study order, rebuilt from the shards at the end
 
 ``pandas.read_parquet(<out>/runs)`` and ``pandas.read_parquet(<out>/traces)`` read them.
@@ -13,6 +16,7 @@ Files are written under a dot-name (ignored by parquet readers) and renamed into
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import tempfile
@@ -24,6 +28,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from asebench.errors import AsebenchError
+from asebench.study._manifest import (
+    MANIFEST_DIR,
+    Entry,
+    FileRecord,
+    Provenance,
+    file_sha256,
+    read_entries,
+)
 
 __all__ = ["StudyStore", "atomic_write_text"]
 
@@ -60,6 +72,10 @@ class StudyStore:
         self.runs_dir = self.root / "runs"
         self.traces_dir = self.root / "traces"
         self.shards_dir = self.root / "shards"
+        self.manifest_dir = self.root / MANIFEST_DIR
+        # what every chunk's manifest entry records: set by the runner before writing
+        self.study = ""
+        self.made_by = Provenance("", "", None)
         # run on every chunk before it is written (a constrained study: all archs feasible)
         self.check: Callable[[pa.Table, pa.Table], None] | None = None
 
@@ -81,13 +97,13 @@ class StudyStore:
             os.unlink(probe)
         except OSError as exc:
             raise AsebenchError(f"cannot write to --out {root}: {exc.strerror or exc}") from None
-        for folder in (self.shards_dir, self.traces_dir, self.runs_dir):
+        for folder in (self.shards_dir, self.traces_dir, self.runs_dir, self.manifest_dir):
             if folder.is_dir():  # leftovers of writes cut short by a kill
                 for stale in folder.glob(".*.tmp"):
                     stale.unlink(missing_ok=True)
         old = self.read_metadata()
         done = self.finished_keys()
-        if old is None and not done:
+        if old is None and not done and not self._holds_shards():
             return set()
         if not resume:
             raise AsebenchError(
@@ -100,10 +116,17 @@ class StudyStore:
         return done
 
     def finished_keys(self) -> set[str]:
-        if not self.shards_dir.is_dir():
-            return set()
-        return {p.stem for p in self.shards_dir.glob("*.parquet")
-                if (self.traces_dir / p.name).exists()}
+        """Keys of the chunks with a manifest entry (not yet checked against their files)."""
+        return set(read_entries(self.root)[0])
+
+    def _holds_shards(self) -> bool:
+        return any(folder.is_dir() and any(folder.glob("*.parquet"))
+                   for folder in (self.shards_dir, self.traces_dir))
+
+    def forget(self, keys: Iterable[str]) -> None:
+        """Drop the manifest entries of ``keys``: those chunks count as not done."""
+        for key in keys:
+            (self.manifest_dir / f"{key}.json").unlink(missing_ok=True)
 
     # -- metadata -----------------------------------------------------------------------
     def read_metadata(self) -> dict[str, Any] | None:
@@ -121,7 +144,8 @@ class StudyStore:
 
     # -- shards -------------------------------------------------------------------------
     def write_chunk(self, key: str, runs: pa.Table, traces: pa.Table) -> None:
-        """Store one finished chunk: its traces first, then its runs (the done marker).
+        """Store one finished chunk: its traces, its runs, then its manifest entry (the done
+        marker), each atomically.
 
         Raises:
             ConstraintViolation: from :attr:`check`, when an answer or a query of a
@@ -129,13 +153,32 @@ class StudyStore:
         """
         if self.check is not None:
             self.check(runs, traces)
-        _atomic(self.traces_dir / f"{key}.parquet", lambda tmp: pq.write_table(traces, tmp))
-        _atomic(self.shards_dir / f"{key}.parquet", lambda tmp: pq.write_table(runs, tmp))
+        entry = Entry(key=key, study=self.study,
+                      traces=self._write_parquet(self.traces_dir / f"{key}.parquet", traces),
+                      runs=self._write_parquet(self.shards_dir / f"{key}.parquet", runs),
+                      made_by=self.made_by)
+        atomic_write_text(self.manifest_dir / f"{key}.json", entry.to_json())
+
+    def _write_parquet(self, path: Path, table: pa.Table) -> FileRecord:
+        """Write ``table`` atomically to ``path``, the provenance in its schema metadata."""
+        made_by = json.dumps(dataclasses.asdict(self.made_by), sort_keys=True)
+        table = table.replace_schema_metadata(
+            {**(table.schema.metadata or {}), b"asebench.made_by": made_by.encode()})
+        record: list[FileRecord] = []
+
+        def write(tmp: str) -> None:
+            pq.write_table(table, tmp)
+            record.append(FileRecord(file=path.relative_to(self.root).as_posix(),
+                                     bytes=os.path.getsize(tmp), rows=table.num_rows,
+                                     sha256=file_sha256(tmp)))
+
+        _atomic(path, write)
+        return record[0]
 
     def read_shard(self, key: str) -> pa.Table:
         return pq.read_table(self.shards_dir / f"{key}.parquet")
 
-    def consolidate(self, keys: Iterable[str]) -> Path:
+    def consolidate(self, keys: Iterable[str]) -> FileRecord:
         """Write ``runs/runs.parquet``: every shard in ``keys`` order, columns unified."""
         import pandas as pd
 
@@ -146,5 +189,4 @@ class StudyStore:
         for stale in self.runs_dir.glob("*.parquet") if self.runs_dir.is_dir() else ():
             if stale != path:
                 stale.unlink()
-        _atomic(path, lambda tmp: pq.write_table(table, tmp))
-        return path
+        return self._write_parquet(path, table)

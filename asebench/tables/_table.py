@@ -21,13 +21,13 @@ DATA_ENV_VAR = "ASEBENCH_DATA"
 _EMBEDDED_NAME = "nb201.npz"
 
 
-def _repo_data_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "data"
-
-
 def embedded_table_path() -> Path:
-    """Path of the embedded table shipped in the repository's ``data/`` folder."""
-    return _repo_data_dir() / _EMBEDDED_NAME
+    """Path of the embedded table: the repository's ``data/`` folder, installed as the
+    resource package ``asebench._data`` (a wheel or an editable install), or read in place in
+    a plain checkout."""
+    from asebench._resources import data_dir
+
+    return data_dir() / _EMBEDDED_NAME
 
 
 def _expected_sha256(path: Path) -> str | None:
