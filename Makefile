@@ -68,4 +68,4 @@ $(PEERS_STAMP): $(STAMP)
 # ASE-NAS against Optuna, SMAC3, Nevergrad and Syne Tune: runs (or resumes) the peer studies
 # under studies/peers/, then writes reports/peers/ (tables, anytime curves, the anchor test)
 figures-peers: $(PEERS_STAMP)
-	$(PY) -m asebench.peers.report --seeds $(PEER_SEEDS) --studies studies/peers --out reports/peers
+	nice -n 10 $(PY) -m asebench.figures.peers_report --seeds $(PEER_SEEDS) --studies studies/peers --out reports/peers --workers 2

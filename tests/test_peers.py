@@ -8,7 +8,6 @@ here is a few dozen queries.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
