@@ -15,6 +15,7 @@ hardware-limited studies run the fast libraries.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from collections.abc import Sequence
@@ -30,6 +31,7 @@ from asebench.analysis._table1 import study_markdown, table1
 from asebench.errors import AsebenchError
 from asebench.figures._anytime import anytime_curves, plot_anytime
 from asebench.figures._report import write_figure
+from asebench.figures._studies import REFERENCE
 from asebench.figures._style import dataset_name, display_name
 
 __all__ = ["PeerStudy", "peer_studies", "main", "write_report"]
@@ -40,6 +42,9 @@ REA (its NAS baseline), beside ASE-NAS and asebench's random search."""
 
 ANCHOR = ("optuna[sampler=random]", "random")
 """Optuna's RandomSampler through the adapter against asebench's own random search."""
+
+SLOW_CURVES_REFERENCE = "nevergrad"
+"""The study whose ASE-NAS runs the slow libraries' anytime curves show (the most seeds)."""
 
 _TRACE_COLUMNS = ["label", "dataset", "seed", "elapsed_s", "incumbent_test_accuracy"]
 
@@ -57,7 +62,7 @@ class PeerStudy:
 
 
 def peer_studies(seeds: int = 500, slow_seeds: int = 20, smac_seeds: int = 3,
-                 bore_seeds: int = 3, constrained_seeds: int = 100) -> tuple[PeerStudy, ...]:
+                 bore_seeds: int = 2, constrained_seeds: int = 50) -> tuple[PeerStudy, ...]:
     """The report's studies (seed counts as given; the defaults are the committed report's)."""
     return (
         PeerStudy("main", FAST, seeds, why="the libraries under a second per run"),
@@ -87,6 +92,20 @@ def run_peer_study(study: PeerStudy, root: Path, workers: int, progress: bool) -
                      progress=progress)
 
 
+@functools.cache
+def method_name(label: str) -> str:
+    """The display name of a study label, built with its options (``optuna[sampler=random]``
+    -> ``Optuna random``), where the shared helper would name the default algorithm."""
+    from asebench.search import display_name_of, get
+    from asebench.study import parse_methods
+
+    try:
+        [spec] = parse_methods(label)
+        return display_name_of(get(spec.name, **spec.options))
+    except (AsebenchError, TypeError, ValueError):
+        return display_name(label)
+
+
 def _fmt(value: float, digits: int = 2) -> str:
     return "–" if not np.isfinite(value) else f"{value:.{digits}f}"
 
@@ -101,8 +120,8 @@ def results_table(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """Every library's rows (and ASE-NAS's, from the study with the most seeds), each with
     its seed count and its paired comparison with ASE-NAS on those seeds."""
     rows = pd.concat(list(tables), ignore_index=True)
-    ase = rows[rows["label"] == "ase"].sort_values("n").groupby("dataset").tail(1)
-    rest = rows[rows["label"] != "ase"].drop_duplicates(["label", "dataset"])
+    ase = rows[rows["label"] == REFERENCE].sort_values("n").groupby("dataset").tail(1)
+    rest = rows[rows["label"] != REFERENCE].drop_duplicates(["label", "dataset"])
     return pd.concat([ase, rest], ignore_index=True)
 
 
@@ -112,7 +131,7 @@ def table_markdown(table: pd.DataFrame, datasets: Sequence[str]) -> str:
     head = ["Method"] + [dataset_name(d) for d in datasets]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for label in dict.fromkeys(table["label"]):
-        cells = [display_name(str(label))]
+        cells = [method_name(str(label))]
         for dataset in datasets:
             row = table[(table["label"] == label) & (table["dataset"] == dataset)]
             if row.empty:
@@ -120,7 +139,7 @@ def table_markdown(table: pd.DataFrame, datasets: Sequence[str]) -> str:
                 continue
             r = row.iloc[0]
             cell = f"{_fmt(r['mean'])} ± {_fmt(r['std'])} (n={int(r['n'])})"
-            if label != "ase":
+            if label != REFERENCE:
                 cell += f"; Δ {r['diff_mean']:+.2f}, p={_p(float(r['p_value']))}"
             cells.append(cell)
         lines.append("| " + " | ".join(cells) + " |")
@@ -149,16 +168,19 @@ def _anytime(studies: Sequence[Path], out: Path, name: str) -> tuple[pd.DataFram
     frames = []
     for i, path in enumerate(studies):
         traces = pd.read_parquet(path / "traces", columns=_TRACE_COLUMNS)
-        frames.append(traces if i == 0 else traces[traces["label"] != "ase"])
-    curves = anytime_curves(pd.concat(frames, ignore_index=True), points=100)
+        frames.append(traces if i == 0 else traces[traces["label"] != REFERENCE])
+    traces = pd.concat(frames, ignore_index=True)
+    # the legend shows each label's own algorithm (the shared helper names the default one)
+    traces["label"] = traces["label"].map(lambda label: method_name(str(label)))
+    curves = anytime_curves(traces, points=100)
     return curves, write_figure(out, name, plot_anytime(curves), curves)
 
 
 def _counts(table: pd.DataFrame) -> str:
     per = table.groupby("label", sort=False)["n"].agg(["min", "max"])
     return "; ".join(
-        f"{display_name(str(label))} {int(r['min'])}" if r["min"] == r["max"] else
-        f"{display_name(str(label))} {int(r['min'])}-{int(r['max'])}"
+        f"{method_name(str(label))} {int(r['min'])}" if r["min"] == r["max"] else
+        f"{method_name(str(label))} {int(r['min'])}-{int(r['max'])}"
         for label, r in per.iterrows()) + " seeds per dataset"
 
 
@@ -220,7 +242,7 @@ def write_report(root: Path, out: Path, studies: Sequence[PeerStudy]) -> Path:
               "seconds; mean over seeds, band = standard error. "
               f"{_counts(table1(main_study))}.", ""]
     if slow_paths:
-        first = [p for p in slow_paths if p.name == "nevergrad"] or slow_paths[:1]
+        first = [p for p in slow_paths if p.name == SLOW_CURVES_REFERENCE] or slow_paths[:1]
         ordered_paths = first + [p for p in slow_paths if p not in first]
         _, slow_files = _anytime(ordered_paths, out, "peers_anytime_slow")
         slow_table = results_table([table1(loaded[p.name]) for p in ordered_paths])
@@ -251,8 +273,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=500, help="seeds of the fast libraries")
     parser.add_argument("--slow-seeds", type=int, default=20, help="Nevergrad, Syne Tune TPE")
     parser.add_argument("--smac-seeds", type=int, default=3)
-    parser.add_argument("--bore-seeds", type=int, default=3)
-    parser.add_argument("--constrained-seeds", type=int, default=100)
+    parser.add_argument("--bore-seeds", type=int, default=2)
+    parser.add_argument("--constrained-seeds", type=int, default=50)
     parser.add_argument("--only", default=None, help="comma-separated study names to run")
     parser.add_argument("--report-only", action="store_true",
                         help="write the report from the studies already there")
