@@ -85,7 +85,8 @@ def run_peer_study(study: PeerStudy, root: Path, workers: int, progress: bool) -
     """Run or resume ``study`` under ``root`` (the paper protocol, three datasets)."""
     from asebench.study import StudySpec, parse_methods, run_study
 
-    spec = StudySpec(methods=parse_methods(study.methods), seeds=study.seeds, chunk_size=study.chunk_size,
+    spec = StudySpec(methods=parse_methods(study.methods), seeds=study.seeds,
+                     chunk_size=study.chunk_size,
                      constraints=(study.constraint,) if study.constraint else ())
     out = root / study.name
     return run_study(spec, out, workers=workers, resume=(out / "metadata.json").exists(),
