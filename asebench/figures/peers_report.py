@@ -189,7 +189,8 @@ def _renamed(text: str, labels: Sequence[str]) -> str:
         shared, own = display_name(label), method_name(label)
         if shared != own:
             text = text.replace(shared, own)
-    return text.replace("\n## ", "\n### ").replace("\n### Paired", "\n#### Paired")
+    text = ("\n" + text).replace("\n## ", "\n### ").replace("\n### Paired", "\n#### Paired")
+    return text.lstrip("\n")
 
 
 def _counts(table: pd.DataFrame) -> str:
@@ -275,6 +276,13 @@ def write_report(root: Path, out: Path, studies: Sequence[PeerStudy]) -> Path:
                   f"{s.methods}; every method searches only the archs that meet the limit. "
                   "The oracle is the best feasible arch; regret = oracle - answer.", "",
                   _renamed(study_markdown(study), study.labels), ""]
+    overhead = out / "overhead.txt"
+    if overhead.exists():  # written by benchmarks/peers_overhead.py, kept beside the report
+        lines += ["## Adapter overhead", "",
+                  "`benchmarks/peers_overhead.py`, per query (paper protocol, cifar10): time "
+                  "inside the library, the adapter and the backend, and the library driven "
+                  "directly in a bare loop on the same rewards.", "", "```",
+                  overhead.read_text().rstrip(), "```", ""]
     target = out / "README.md"
     target.write_text("\n".join(lines) + "\n")
     return target
