@@ -66,7 +66,7 @@ class PeerStudy:
     why: str = ""
 
 
-def peer_studies(seeds: int = 500, slow_seeds: int = 20, smac_seeds: int = 2,
+def peer_studies(seeds: int = 500, slow_seeds: int = 20, smac_seeds: int = 5,
                  bore_seeds: int = 2, constrained_seeds: int = 50) -> tuple[PeerStudy, ...]:
     """The report's studies (seed counts as given; the defaults are the committed report's)."""
     return (
@@ -296,7 +296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("reports/peers"))
     parser.add_argument("--seeds", type=int, default=500, help="seeds of the fast libraries")
     parser.add_argument("--slow-seeds", type=int, default=20, help="Nevergrad, Syne Tune TPE")
-    parser.add_argument("--smac-seeds", type=int, default=2)
+    parser.add_argument("--smac-seeds", type=int, default=5)
     parser.add_argument("--bore-seeds", type=int, default=2)
     parser.add_argument("--constrained-seeds", type=int, default=50)
     parser.add_argument("--only", default=None, help="comma-separated study names to run")
