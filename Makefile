@@ -4,10 +4,12 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 LINT_STAMP := $(VENV)/.lint-installed
+PEERS_STAMP := $(VENV)/.peers-installed
+PEER_SEEDS ?= 500
 SEEDS  ?= 500
 STUDY  ?= studies/table1
 
-.PHONY: install test run figures bench data lint clean live-demo
+.PHONY: install test run figures bench data lint clean live-demo figures-peers
 
 install: $(STAMP)
 
@@ -22,7 +24,7 @@ $(STAMP): setup.cfg setup.py pyproject.toml examples/plugin/pyproject.toml
 	$(PY) -m pip install -q --no-deps -e examples/plugin
 	touch $(STAMP)
 
-test: install
+test: install $(PEERS_STAMP)
 	$(PY) -m pytest -q
 
 run: install
@@ -66,3 +68,13 @@ lint: $(LINT_STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
+
+# the optimizer libraries (the `peers` extra): the tests of asebench.peers and the peer studies
+$(PEERS_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e '.[test,peers]'
+	touch $(PEERS_STAMP)
+
+# ASE-NAS against Optuna, SMAC3, Nevergrad and Syne Tune: runs (or resumes) the peer studies
+# under studies/peers/, then writes reports/peers/ (tables, anytime curves, the anchor test)
+figures-peers: $(PEERS_STAMP)
+	nice -n 10 $(PY) -m asebench.figures.peers_report --seeds $(PEER_SEEDS) --studies studies/peers --out reports/peers --workers 2

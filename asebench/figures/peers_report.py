@@ -1,0 +1,333 @@
+"""The peers report: ASE-NAS against Optuna, SMAC3, Nevergrad and Syne Tune on paired seeds.
+
+``python -m asebench.figures.peers_report --studies studies/peers --out reports/peers`` runs
+(or resumes) one study per group of libraries below, then writes ``README.md`` (the tables,
+the captions with every seed count, the sanity anchor), the anytime curves and their CSVs.
+``make figures-peers`` calls it. Every study runs the paper protocol on the three NB201
+datasets with the same master seed, so seed i of ASE-NAS is the same run in every study and
+each library is compared with ASE-NAS on the seeds it ran.
+
+The libraries that cost under a second per run share one study of ``--seeds`` seeds; each
+slow library has a study of its own (resumable, small chunks) with fewer seeds; the two
+hardware-limited studies run the fast libraries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from asebench.analysis import load
+from asebench.analysis._table1 import study_markdown, table1
+from asebench.errors import AsebenchError
+from asebench.figures._anytime import anytime_curves, plot_anytime
+from asebench.figures._report import write_figure
+from asebench.figures._studies import REFERENCE
+from asebench.figures._style import dataset_name, display_name
+
+__all__ = ["PeerStudy", "peer_studies", "main", "write_report"]
+
+FAST = "ase,random,optuna,optuna[sampler=random],synetune"
+"""The methods under a second per run: Optuna TPE (its default), Optuna random, Syne Tune
+REA (its NAS baseline), beside ASE-NAS and asebench's random search."""
+
+CONSTRAINED = "ase,random,optuna[sampler=random],synetune"
+"""The fast libraries under a hardware limit, less Optuna TPE: told every infeasible proposal
+as a failed trial (Optuna's way), TPE did not finish one chunk of 25 FLOPs-limited runs in 13
+minutes of a worker, so it is left out of the limited studies."""
+
+ANCHOR = ("optuna[sampler=random]", "random")
+"""Optuna's RandomSampler through the adapter against asebench's own random search."""
+
+SLOW_CURVES_REFERENCE = "nevergrad"
+"""The study whose ASE-NAS runs the slow libraries' anytime curves show (the most seeds)."""
+
+_TRACE_COLUMNS = ["label", "dataset", "seed", "elapsed_s", "incumbent_test_accuracy"]
+
+
+@dataclass(frozen=True)
+class PeerStudy:
+    """One study of the report: its folder name, methods, seeds and constraint."""
+
+    name: str
+    methods: str
+    seeds: int
+    constraint: str | None = None
+    chunk_size: int = 25
+    why: str = ""
+
+
+def peer_studies(seeds: int = 500, slow_seeds: int = 20, smac_seeds: int = 5,
+                 bore_seeds: int = 2, constrained_seeds: int = 50) -> tuple[PeerStudy, ...]:
+    """The report's studies (seed counts as given; the defaults are the committed report's)."""
+    return (
+        PeerStudy("main", FAST, seeds, why="the libraries under a second per run"),
+        PeerStudy("nevergrad", "ase,nevergrad", slow_seeds, chunk_size=5,
+                  why="Nevergrad NGOpt, about 2.5 s per run"),
+        PeerStudy("synetune-tpe", "ase,synetune[scheduler=TPE]", slow_seeds, chunk_size=5,
+                  why="Syne Tune TPE, about 5 s per run"),
+        PeerStudy("flops", CONSTRAINED, constrained_seeds, constraint="flops_m<=p25",
+                  why="the fast libraries under a FLOPs limit"),
+        PeerStudy("latency", CONSTRAINED, constrained_seeds, constraint="latency:pixel3<=p25",
+                  why="the fast libraries under a Pixel 3 latency limit"),
+        PeerStudy("smac", "ase,smac", smac_seeds, chunk_size=1,
+                  why="SMAC3 HPO facade, about a minute per run"),
+        PeerStudy("synetune-bore", "ase,synetune[scheduler=BORE]", bore_seeds, chunk_size=1,
+                  why="Syne Tune BORE, about a minute per run"),
+    )
+
+
+def run_peer_study(study: PeerStudy, root: Path, workers: int, progress: bool) -> Path:
+    """Run or resume ``study`` under ``root`` (the paper protocol, three datasets)."""
+    from asebench.study import StudySpec, parse_methods, run_study
+
+    spec = StudySpec(methods=parse_methods(study.methods), seeds=study.seeds,
+                     chunk_size=study.chunk_size,
+                     constraints=(study.constraint,) if study.constraint else ())
+    out = root / study.name
+    return run_study(spec, out, workers=workers, resume=(out / "metadata.json").exists(),
+                     progress=progress)
+
+
+@functools.cache
+def method_name(label: str) -> str:
+    """The display name of a study label, built with its options (``optuna[sampler=random]``
+    -> ``Optuna random``), where the shared helper would name the default algorithm."""
+    from asebench.search import display_name_of, get
+    from asebench.study import parse_methods
+
+    try:
+        [spec] = parse_methods(label)
+        return display_name_of(get(spec.name, **spec.options))
+    except (AsebenchError, TypeError, ValueError):
+        return display_name(label)
+
+
+def _fmt(value: float, digits: int = 2) -> str:
+    return "–" if not np.isfinite(value) else f"{value:.{digits}f}"
+
+
+def _p(value: float) -> str:
+    if not np.isfinite(value):
+        return "–"
+    return f"{value:.2g}" if value >= 1e-3 else f"{value:.1e}"
+
+
+def results_table(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Every library's rows (and ASE-NAS's, from the study with the most seeds), each with
+    its seed count and its paired comparison with ASE-NAS on those seeds."""
+    rows = pd.concat(list(tables), ignore_index=True)
+    ase = rows[rows["label"] == REFERENCE].sort_values("n").groupby("dataset").tail(1)
+    rest = rows[rows["label"] != REFERENCE].drop_duplicates(["label", "dataset"])
+    return pd.concat([ase, rest], ignore_index=True)
+
+
+def table_markdown(table: pd.DataFrame, datasets: Sequence[str]) -> str:
+    """Method x dataset: ``mean ± std (n)``, then the difference with ASE-NAS and its paired
+    Wilcoxon p-value."""
+    head = ["Method"] + [dataset_name(d) for d in datasets]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for label in dict.fromkeys(table["label"]):
+        cells = [method_name(str(label))]
+        for dataset in datasets:
+            row = table[(table["label"] == label) & (table["dataset"] == dataset)]
+            if row.empty:
+                cells.append("–")
+                continue
+            r = row.iloc[0]
+            cell = f"{_fmt(r['mean'])} ± {_fmt(r['std'])} (n={int(r['n'])})"
+            if label != REFERENCE:
+                cell += f"; Δ {r['diff_mean']:+.2f}, p={_p(float(r['p_value']))}"
+            cells.append(cell)
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def anchor_test(runs: pd.DataFrame, metric: str = "test_accuracy") -> pd.DataFrame:
+    """Optuna's random sampler against asebench's random search per dataset: unpaired
+    Mann-Whitney U and two-sample Kolmogorov-Smirnov tests on the final test accuracies (the
+    two draw from different generators, so pairing their seeds would mean nothing)."""
+    rows = []
+    for dataset, here in runs.groupby("dataset", sort=False):
+        a = here[here["label"] == ANCHOR[0]][metric].to_numpy(dtype=np.float64)
+        b = here[here["label"] == ANCHOR[1]][metric].to_numpy(dtype=np.float64)
+        if a.size < 2 or b.size < 2:
+            continue
+        rows.append({"dataset": dataset, "n_optuna": a.size, "n_random": b.size,
+                     "mean_optuna": a.mean(), "mean_random": b.mean(),
+                     "mannwhitney_p": float(stats.mannwhitneyu(a, b).pvalue),
+                     "ks_p": float(stats.ks_2samp(a, b).pvalue)})
+    return pd.DataFrame(rows)
+
+
+def _anytime(studies: Sequence[Path], out: Path, name: str) -> tuple[pd.DataFrame, list[Path]]:
+    """Anytime curves of every label of ``studies`` (ASE-NAS from the first study)."""
+    frames = []
+    for i, path in enumerate(studies):
+        traces = pd.read_parquet(path / "traces", columns=_TRACE_COLUMNS)
+        frames.append(traces if i == 0 else traces[traces["label"] != REFERENCE])
+    traces = pd.concat(frames, ignore_index=True)
+    # the legend shows each label's own algorithm (the shared helper names the default one)
+    traces["label"] = traces["label"].map(lambda label: method_name(str(label)))
+    curves = anytime_curves(traces, points=100)
+    return curves, write_figure(out, name, plot_anytime(curves), curves)
+
+
+def _renamed(text: str, labels: Sequence[str]) -> str:
+    """``text`` with each label's shared display name replaced by :func:`method_name`, its
+    headings one level down (they sit under this report's own)."""
+    for label in labels:
+        shared, own = display_name(label), method_name(label)
+        if shared != own:
+            text = text.replace(shared, own)
+    text = ("\n" + text).replace("\n## ", "\n### ").replace("\n### Paired", "\n#### Paired")
+    return text.lstrip("\n")
+
+
+def _counts(table: pd.DataFrame) -> str:
+    per = table.groupby("label", sort=False)["n"].agg(["min", "max"])
+    return "; ".join(
+        f"{method_name(str(label))} {int(r['min'])}" if r["min"] == r["max"] else
+        f"{method_name(str(label))} {int(r['min'])}-{int(r['max'])}"
+        for label, r in per.iterrows()) + " seeds per dataset"
+
+
+def write_report(root: Path, out: Path, studies: Sequence[PeerStudy]) -> Path:
+    """``out/README.md`` and the figures from the finished studies under ``root``."""
+    out.mkdir(parents=True, exist_ok=True)
+    plain = [s for s in studies if s.constraint is None and (root / s.name).is_dir()]
+    if not plain or plain[0].name != "main":
+        raise AsebenchError(f"no finished main peer study under {root}")
+    loaded = {s.name: load(root / s.name) for s in plain}
+    datasets = loaded["main"].datasets
+    table = results_table([table1(loaded[s.name]) for s in plain])
+    table.to_csv(out / "peers_table.csv", index=False)
+    main_study = loaded["main"]
+    budget = main_study.config.get("budget_s")
+    versions = main_study.metadata.get("versions", {})
+    lib_versions = sorted({(str(r["info_library"]), str(r["info_library_version"]))
+                           for st in loaded.values() for _, r in st.runs.iterrows()
+                           if isinstance(r.get("info_library"), str)})
+    lines = [
+        "# ASE-NAS against the optimizer libraries",
+        "",
+        f"Paper protocol on the embedded NB201 table ({budget:g} simulated seconds per run), "
+        f"three datasets, paired seeds (seed i is the same ASE-NAS run in every study). Each "
+        f"library runs through asebench's one ask/tell adapter with its own defaults. "
+        f"Versions: {', '.join(f'{d} {v}' for d, v in lib_versions)}; asebench "
+        f"{versions.get('asebench', '?')}, Python {versions.get('python', '?')}.",
+        "",
+        "## Final test accuracy (200-epoch mean, %)",
+        "",
+        f"Mean ± std over n seeds; Δ = library - ASE-NAS on the same seeds, p = two-sided "
+        f"paired Wilcoxon signed-rank test. Seeds: {_counts(table)} (ASE-NAS's row: the "
+        "study with the most seeds). Studies:",
+        "",
+    ]
+    for s in plain:
+        lines.append(f"- `{s.name}`: {s.methods} — {s.seeds} seeds ({s.why})")
+    lines += ["", table_markdown(table, datasets), ""]
+
+    anchor = anchor_test(main_study.runs)
+    anchor.to_csv(out / "anchor.csv", index=False)
+    lines += ["## Sanity anchor: Optuna's RandomSampler vs asebench's random search", "",
+              "Unpaired tests on the final test accuracies (the two use different random "
+              "streams, so their seeds do not pair): Mann-Whitney U and two-sample "
+              "Kolmogorov-Smirnov, two-sided.", "",
+              "| Dataset | n (Optuna / asebench) | mean (Optuna / asebench) | Mann-Whitney p "
+              "| KS p |", "|---|---|---|---|---|"]
+    for _, r in anchor.iterrows():
+        lines.append(f"| {dataset_name(str(r['dataset']))} | {r['n_optuna']} / "
+                     f"{r['n_random']} | {r['mean_optuna']:.2f} / {r['mean_random']:.2f} | "
+                     f"{r['mannwhitney_p']:.2f} | {r['ks_p']:.2f} |")
+    lines.append("")
+
+    fast_curves, fast_files = _anytime([root / "main"], out, "peers_anytime_fast")
+    slow_paths = [root / s.name for s in plain if s.name != "main"]
+    lines += ["## Anytime curves", "",
+              f"![fast libraries]({os.path.relpath(fast_files[0], out)})", "",
+              "Test accuracy of the incumbent (best reward so far) against simulated search "
+              "seconds; mean over seeds, band = standard error. "
+              f"{_counts(table1(main_study))}.", ""]
+    if slow_paths:
+        first = [p for p in slow_paths if p.name == SLOW_CURVES_REFERENCE] or slow_paths[:1]
+        ordered_paths = first + [p for p in slow_paths if p not in first]
+        _, slow_files = _anytime(ordered_paths, out, "peers_anytime_slow")
+        slow_table = results_table([table1(loaded[p.name]) for p in ordered_paths])
+        lines += [f"![slow libraries]({os.path.relpath(slow_files[0], out)})", "",
+                  "The slow libraries, same axes. ASE-NAS over the seeds of the "
+                  f"`{ordered_paths[0].name}` study. {_counts(slow_table)}.", ""]
+
+    for s in studies:
+        if s.constraint is None or not (root / s.name).is_dir():
+            continue
+        study = load(root / s.name)
+        n = int(study.config.get("seeds", 0))
+        lines += [f"## Under `{s.constraint}` ({n} seeds per dataset)", "",
+                  f"{s.methods}; every method searches only the archs that meet the limit. "
+                  "The oracle is the best feasible arch; regret = oracle - answer.", "",
+                  _renamed(study_markdown(study), study.labels), ""]
+    overhead = out / "overhead.txt"
+    if overhead.exists():  # written by benchmarks/peers_overhead.py, kept beside the report
+        lines += ["## Adapter overhead", "",
+                  "`benchmarks/peers_overhead.py`, per query (paper protocol, cifar10): time "
+                  "inside the library, the adapter and the backend, and the library driven "
+                  "directly in a bare loop on the same rewards.", "", "```",
+                  overhead.read_text().rstrip(), "```", ""]
+    target = out / "README.md"
+    target.write_text("\n".join(lines) + "\n")
+    return target
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: run or resume the peer studies, then write the report."""
+    parser = argparse.ArgumentParser(prog="python -m asebench.figures.peers_report",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--studies", type=Path, default=Path("studies/peers"))
+    parser.add_argument("--out", type=Path, default=Path("reports/peers"))
+    parser.add_argument("--seeds", type=int, default=500, help="seeds of the fast libraries")
+    parser.add_argument("--slow-seeds", type=int, default=20, help="Nevergrad, Syne Tune TPE")
+    parser.add_argument("--smac-seeds", type=int, default=5)
+    parser.add_argument("--bore-seeds", type=int, default=2)
+    parser.add_argument("--constrained-seeds", type=int, default=50)
+    parser.add_argument("--only", default=None, help="comma-separated study names to run")
+    parser.add_argument("--report-only", action="store_true",
+                        help="write the report from the studies already there")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+    for name in ("seeds", "slow_seeds", "smac_seeds", "bore_seeds", "constrained_seeds",
+                 "workers"):
+        if getattr(args, name) < 1:
+            print(f"error: --{name.replace('_', '-')} must be >= 1", file=sys.stderr)
+            return 2
+    studies = peer_studies(args.seeds, args.slow_seeds, args.smac_seeds, args.bore_seeds,
+                           args.constrained_seeds)
+    chosen = set(args.only.split(",")) if args.only else {s.name for s in studies}
+    unknown = sorted(chosen - {s.name for s in studies})
+    try:
+        if unknown:
+            raise AsebenchError(f"unknown peer study {', '.join(unknown)}; studies are "
+                                f"{', '.join(s.name for s in studies)}")
+        if not args.report_only:
+            for study in studies:
+                if study.name in chosen:
+                    run_peer_study(study, args.studies, args.workers, not args.no_progress)
+        print(write_report(args.studies, args.out, studies))
+    except AsebenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

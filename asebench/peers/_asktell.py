@@ -1,0 +1,317 @@
+"""One adapter that turns any ask/tell optimizer into an asebench :class:`Searcher`.
+
+A library module describes its optimizer as a :class:`PeerLibrary`: how to check options
+against the library's own constructor, and how to :meth:`~PeerLibrary.start` a session on a
+grid of categorical positions with an integer seed. :class:`AskTellSearcher` does the rest,
+identically for every library:
+
+* each position of the space becomes one categorical parameter over the space's
+  ``allowed_choices(p)`` (so a restricted space is searched only over its allowed choices);
+* the library's seed is drawn from the run's generator (same generator, same trace);
+* every proposal the space contains goes through the run's
+  :class:`~asebench.backends.BudgetedEvaluator` (a repeated arch is charged again, as random
+  search's are) and its reward is told back; a proposal the space does not contain (it fails
+  a hardware limit, ``space.feasible``) is never queried: it is handed to the session's
+  :meth:`~AskTellSession.reject`, which does what that library expects (see each library's
+  module);
+* the answer is the best reward queried.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import metadata as importlib_metadata
+from types import ModuleType
+from typing import Protocol
+
+import numpy as np
+
+from asebench.backends import Backend, BudgetedEvaluator
+from asebench.errors import AsebenchError, BudgetExhausted
+from asebench.records import Arch, Budget, Trace
+
+__all__ = ["AskTellSearcher", "AskTellSession", "LibraryStopped", "Grid", "PeerLibrary", "Timings",
+           "check_names", "import_library", "library_version", "make_factory",
+           "split_selector", "MAX_REJECTIONS"]
+
+Grid = tuple[tuple[int, ...], ...]
+"""The allowed choice codes of each position (``space.allowed_choices(p)`` for every p)."""
+
+MAX_REJECTIONS = 10_000
+"""Consecutive proposals outside the space after which a run stops with an error (a library
+that cannot find the feasible region would otherwise never end)."""
+
+
+class LibraryStopped(Exception):
+    """Raised by a session's ``ask`` when the library has nothing more to propose (SMAC on a
+    small space it has exhausted): the run ends there, within its budget."""
+
+
+class AskTellSession(Protocol):
+    """One optimizer run: propose, learn from the reward, or learn that a proposal is out."""
+
+    def ask(self) -> tuple[Arch, object]:
+        """The next proposal as choice codes, and the library's handle for it (raises
+        :class:`LibraryStopped` when the library has no more)."""
+        ...
+
+    def tell(self, handle: object, reward: float) -> None:
+        """The reward of the proposal ``handle`` (larger is better)."""
+        ...
+
+    def reject(self, handle: object) -> None:
+        """The proposal ``handle`` is outside the space and was not queried."""
+        ...
+
+
+class PeerLibrary(Protocol):
+    """What a library module tells the adapter."""
+
+    @property
+    def name(self) -> str:
+        """The registered method name (``optuna``)."""
+        ...
+
+    @property
+    def module(self) -> str:
+        """The module to import (``optuna``)."""
+        ...
+
+    @property
+    def distribution(self) -> str:
+        """The distribution whose version the trace records (``optuna``)."""
+        ...
+
+    @property
+    def selector(self) -> str:
+        """The option that picks the algorithm (``sampler``)."""
+        ...
+
+    @property
+    def default(self) -> str:
+        """The library's own default algorithm."""
+        ...
+
+    @property
+    def algorithms(self) -> tuple[str, ...]:
+        """The algorithm names the selector accepts (for messages); empty: any the library
+        knows (checked by :meth:`check`)."""
+        ...
+
+    def display_name(self, algorithm: str) -> str:
+        """Human name of ``algorithm`` (``Optuna TPE``)."""
+        ...
+
+    def cost_hint(self, algorithm: str) -> float:
+        """Wall cost of one run relative to random search."""
+        ...
+
+    def check(self, lib: ModuleType, algorithm: str, options: Mapping[str, object]) -> None:
+        """Raise a one-line AsebenchError unless the library accepts ``options``."""
+        ...
+
+    def start(self, lib: ModuleType, algorithm: str, options: Mapping[str, object],
+              grid: Grid, seed: int, feasible: Callable[[Arch], bool] | None
+              ) -> AskTellSession:
+        """A new session on ``grid`` seeded with ``seed``. ``feasible`` is the space's
+        membership test when the space has a rule beyond its grid (a hardware limit), for
+        libraries that reject proposals themselves; None when every grid point is in."""
+        ...
+
+
+def import_library(library: PeerLibrary) -> ModuleType:
+    """The library's module, or a one-line AsebenchError naming the extra to install."""
+    try:
+        return importlib.import_module(library.module)
+    except ImportError as exc:
+        raise AsebenchError(
+            f"method {library.name!r} needs {library.distribution} ({exc}); install it with "
+            f"pip install 'asebench[{library.name}]'") from None
+
+
+def library_version(library: PeerLibrary) -> str:
+    """The installed version of the library's distribution (``unknown`` if not found)."""
+    try:
+        return importlib_metadata.version(library.distribution)
+    except importlib_metadata.PackageNotFoundError:
+        return "unknown"
+
+
+@dataclass
+class Timings:
+    """Wall seconds of one run, split by who spent them (``run_timed``)."""
+
+    library_s: float = 0.0
+    backend_s: float = 0.0
+    total_s: float = 0.0
+    queries: int = 0
+
+    @property
+    def adapter_s(self) -> float:
+        """What is neither the library's nor the backend's: the adapter's own work."""
+        return max(0.0, self.total_s - self.library_s - self.backend_s)
+
+
+@dataclass(frozen=True)
+class AskTellSearcher:
+    """A library's ask/tell optimizer searching the space through the budgeted evaluator.
+
+    Trace.info: ``library`` (distribution), ``library_version``, ``algorithm``,
+    ``rejected`` (proposals outside the space, never queried), ``stopped_by`` (``budget``, or
+    ``library`` when it had nothing more to propose).
+
+    Args:
+        library: the library description (one per module of :mod:`asebench.peers`).
+        algorithm: the selector's value (``tpe``).
+        options: passed by name to the library's constructor.
+    """
+
+    library: PeerLibrary
+    algorithm: str
+    options: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.library.name
+
+    @property
+    def display_name(self) -> str:
+        return self.library.display_name(self.algorithm)
+
+    @property
+    def cost_hint(self) -> float:
+        return self.library.cost_hint(self.algorithm)
+
+    def run(self, backend: Backend, budget: Budget, rng: np.random.Generator) -> Trace:
+        return self._run(backend, budget, rng, None)
+
+    def run_timed(self, backend: Backend, budget: Budget,
+                  rng: np.random.Generator) -> tuple[Trace, Timings]:
+        """``run`` that also measures where the wall time went (the overhead benchmark)."""
+        timings = Timings()
+        start = time.perf_counter()
+        trace = self._run(backend, budget, rng, timings)
+        timings.total_s = time.perf_counter() - start
+        timings.queries = len(trace)
+        return trace, timings
+
+    def _run(self, backend: Backend, budget: Budget, rng: np.random.Generator,
+             timings: Timings | None) -> Trace:
+        lib = import_library(self.library)
+        self.library.check(lib, self.algorithm, self.options)
+        space = backend.space
+        grid: Grid = tuple(tuple(int(c) for c in space.allowed_choices(p))
+                           for p in range(space.num_positions))
+        seed = int(rng.integers(2**31 - 1))
+        evaluator = BudgetedEvaluator(backend, budget, rng)
+        contains = space.contains
+        session = self.library.start(lib, self.algorithm, self.options, grid, seed,
+                                     contains if space.feasible is not None else None)
+        rejected = 0
+        streak = 0
+        clock = time.perf_counter
+        stopped_by = "budget"
+        try:
+            while True:
+                if timings is None:
+                    arch, handle = session.ask()
+                else:
+                    t0 = clock()
+                    arch, handle = session.ask()
+                    timings.library_s += clock() - t0
+                if not contains(arch):
+                    rejected += 1
+                    streak += 1
+                    if streak > MAX_REJECTIONS:
+                        raise AsebenchError(
+                            f"{self.library.name}: {MAX_REJECTIONS} proposals in a row "
+                            "outside the space; the library cannot find its feasible region")
+                    session.reject(handle)
+                    continue
+                streak = 0
+                if timings is None:
+                    reward = evaluator.evaluate(arch).reward
+                    session.tell(handle, reward)
+                else:
+                    t0 = clock()
+                    reward = evaluator.evaluate(arch).reward
+                    t1 = clock()
+                    session.tell(handle, reward)
+                    timings.backend_s += t1 - t0
+                    timings.library_s += clock() - t1
+        except BudgetExhausted:
+            pass
+        except LibraryStopped:
+            stopped_by = "library"
+        return evaluator.trace(info={
+            "library": self.library.distribution,
+            "library_version": library_version(self.library),
+            "algorithm": self.algorithm,
+            "rejected": rejected,
+            "stopped_by": stopped_by,
+        })
+
+
+def split_selector(library: PeerLibrary, options: Mapping[str, object]
+                   ) -> tuple[str, dict[str, object]]:
+    """``(algorithm, other options)`` from a factory's options (selector defaulted)."""
+    rest = dict(options)
+    algorithm = rest.pop(library.selector, library.default)
+    if not isinstance(algorithm, str):
+        raise AsebenchError(f"{library.name}: option {library.selector} must be a name, "
+                            f"got {algorithm!r}")
+    if library.algorithms and algorithm not in library.algorithms:
+        raise AsebenchError(
+            f"{library.name}: option {library.selector} must be one of "
+            f"{', '.join(library.algorithms)}, got {algorithm!r}")
+    return algorithm, rest
+
+
+def make_factory(library: PeerLibrary, summary: str) -> Callable[..., AskTellSearcher]:
+    """The registered factory of ``library``: ``factory(**options) -> AskTellSearcher``.
+
+    The options are checked against the library's constructor at once when the library is
+    installed; when it is not, building succeeds (so ``asebench methods`` lists it) and the
+    first run fails with the one-line error naming the extra, which a study meets while it
+    checks its methods, before it writes anything.
+    """
+
+    def factory(**options: object) -> AskTellSearcher:
+        algorithm, rest = split_selector(library, options)
+        try:
+            lib = importlib.import_module(library.module)
+        except ImportError:
+            lib = None
+        if lib is not None:
+            library.check(lib, algorithm, rest)
+        return AskTellSearcher(library, algorithm, rest)
+
+    factory.__doc__ = summary
+    factory.__module__ = __name__.rpartition(".")[0]
+    factory.options = {library.selector: library.default}  # type: ignore[attr-defined]
+    return factory
+
+
+def check_names(method: str, where: str, target: Callable[..., object],
+                options: Mapping[str, object], reserved: tuple[str, ...] = ()) -> None:
+    """One-line error for an option that ``target``'s signature does not take, or that
+    asebench sets itself (``reserved``: the seed, the search space)."""
+    taken = sorted(set(options) & set(reserved))
+    if taken:
+        raise AsebenchError(f"{method}: option(s) {', '.join(taken)} are set by asebench "
+                            "(from the run's seed or its space)")
+    params = inspect.signature(target).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return
+    known = [n for n, p in params.items()
+             if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                           inspect.Parameter.KEYWORD_ONLY) and n not in reserved
+             and n != "self"]
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise AsebenchError(f"unknown option(s) {', '.join(unknown)} for method {method!r} "
+                            f"({where}); options are {', '.join(known) or 'none'}")
