@@ -249,6 +249,14 @@ def check_finetune(s: Setting) -> Outcome:
 
 # -- DDP ------------------------------------------------------------------------------------
 
+def _reason(proc: subprocess.CompletedProcess[str]) -> str:
+    """The line of a failed run's output that says why (torchrun ends on a row of '=')."""
+    lines = [line.strip() for line in (proc.stderr + proc.stdout).splitlines()
+             if line.strip() and set(line.strip()) != {"="}]
+    named = [line for line in lines if "Error" in line or "error:" in line]
+    return (named or lines or [f"exit {proc.returncode}"])[-1]
+
+
 def check_ddp(s: Setting) -> Outcome:
     """``torchrun`` DistributedDataParallel for a few steps (NCCL over the GPUs when there
     are at least two, else gloo over 2 CPU processes): the parameters equal a single-process
@@ -264,8 +272,7 @@ def check_ddp(s: Setting) -> Outcome:
                           timeout=max(5.0, s.limit_s - 5))
     backend = f"NCCL over {procs} GPUs" if nccl else "gloo over 2 CPU processes"
     if proc.returncode != 0 or not out.exists():
-        tail = " ".join(proc.stderr.strip().splitlines()[-1:]) or f"exit {proc.returncode}"
-        return Outcome("fail", f"{backend}: torchrun failed: {tail[:300]}")
+        return Outcome("fail", f"{backend}: torchrun failed: {_reason(proc)[:300]}")
     figures = json.loads(out.read_text())
     warned = "Grad strides do not match" in proc.stderr or figures["stride_warnings"] > 0
     figures["stride_warning"] = warned
