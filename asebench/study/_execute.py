@@ -154,12 +154,12 @@ def _plain(value: object) -> object:
     return value
 
 
-def _run_traces(chunk: Chunk, backend: Backend, budget: Budget, master_seed: int,
-                states: Mapping[int, JSONValue] | None) -> tuple[list[Trace], list[float]]:
+def _run_traces(chunk: Chunk, searcher: Searcher, backend: Backend, budget: Budget,
+                master_seed: int, states: Mapping[int, JSONValue] | None
+                ) -> tuple[list[Trace], list[float]]:
     """Every run of ``chunk``, batched where the method declares it can; per-run wall time."""
     method = chunk.cell.method
     rngs = run_generators(master_seed, chunk.start, chunk.stop)
-    searcher = make_searcher(method.name, method.options)
     tic = time.perf_counter()
     if method.transfer is not None:
         if states is None or not isinstance(searcher, Transferable):
@@ -243,8 +243,9 @@ def execute_chunk(context: RunContext, chunk: Chunk,
     tic = time.perf_counter()
     cell, method = chunk.cell, chunk.cell.method
     backend = make_backend(context, cell.dataset)
-    traces, walls = _run_traces(chunk, backend, context.budget, context.master_seed, states)
     searcher = make_searcher(method.name, method.options)
+    traces, walls = _run_traces(chunk, searcher, backend, context.budget, context.master_seed,
+                                states)
     transferable = searcher if isinstance(searcher, Transferable) else None
     reporter = _Reporter(unwrap(backend))
     space = backend.space
