@@ -11,11 +11,17 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar, cast
 
 from asebench.errors import AsebenchError
 
-__all__ = ["EXECUTORS", "Executor", "default_workers", "make_executor"]
+if TYPE_CHECKING:
+    from distributed import Client
+
+__all__ = ["EXECUTORS", "Executor", "ChunkFuture", "default_workers", "make_executor"]
+
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
 
 EXECUTORS = ("local", "dask")
 
@@ -28,13 +34,22 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+class ChunkFuture(Protocol[R_co]):
+    """What every executor's ``submit`` returns: a ``concurrent.futures.Future`` or a
+    ``distributed.Future``."""
+
+    def done(self) -> bool: ...
+
+    def result(self) -> R_co: ...
+
+
 class Executor(Protocol):
     slots: int
     """How many chunks to keep in flight."""
 
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Any: ...
+    def submit(self, fn: Callable[..., R], *args: object) -> ChunkFuture[R]: ...
 
-    def wait_first(self, futures: Iterable[Any]) -> set[Any]: ...
+    def wait_first(self, futures: Iterable[ChunkFuture[R]]) -> set[ChunkFuture[R]]: ...
 
     def close(self) -> None: ...
 
@@ -45,14 +60,15 @@ class SerialExecutor:
     slots = 1
 
     def __init__(self) -> None:
-        self._queue: deque[tuple[cf.Future[Any], Callable[..., Any], tuple[Any, ...]]] = deque()
+        self._queue: deque[tuple[cf.Future[object], Callable[..., object], tuple[object, ...]]] \
+            = deque()
 
-    def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future[Any]:
-        future: cf.Future[Any] = cf.Future()
-        self._queue.append((future, fn, args))
+    def submit(self, fn: Callable[..., R], *args: object) -> ChunkFuture[R]:
+        future: cf.Future[R] = cf.Future()
+        self._queue.append((cast("cf.Future[object]", future), fn, args))
         return future
 
-    def wait_first(self, futures: Iterable[Any]) -> set[Any]:
+    def wait_first(self, futures: Iterable[ChunkFuture[R]]) -> set[ChunkFuture[R]]:
         done = {f for f in futures if f.done()}
         if done:
             return done
@@ -61,7 +77,7 @@ class SerialExecutor:
             future.set_result(fn(*args))
         except BaseException as exc:  # noqa: BLE001 - re-raised by result()
             future.set_exception(exc)
-        return {future}
+        return {cast("ChunkFuture[R]", future)}
 
     def close(self) -> None:
         self._queue.clear()
@@ -83,11 +99,12 @@ class PoolExecutor:
         self._pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                             initializer=_init_worker)
 
-    def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future[Any]:
+    def submit(self, fn: Callable[..., R], *args: object) -> ChunkFuture[R]:
         return self._pool.submit(fn, *args)
 
-    def wait_first(self, futures: Iterable[Any]) -> set[Any]:
-        return set(cf.wait(list(futures), return_when=cf.FIRST_COMPLETED).done)
+    def wait_first(self, futures: Iterable[ChunkFuture[R]]) -> set[ChunkFuture[R]]:
+        pending = cast("list[cf.Future[R]]", list(futures))
+        return set(cf.wait(pending, return_when=cf.FIRST_COMPLETED).done)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -102,7 +119,7 @@ class DaskExecutor:
         require("dask", "--executor dask")
         from distributed import Client, LocalCluster
 
-        self._cluster = None
+        self._cluster: LocalCluster | None = None
         self._owns_client = True
         try:
             if scheduler:
@@ -121,7 +138,7 @@ class DaskExecutor:
         return 2 * max(threads, 1)
 
     @classmethod
-    def from_client(cls, client: Any) -> DaskExecutor:
+    def from_client(cls, client: Client) -> DaskExecutor:
         self = cls.__new__(cls)
         # the caller's client: used, never closed (the caller may run more studies on it)
         self._cluster, self._client, self._owns_client = None, client, False
@@ -129,13 +146,14 @@ class DaskExecutor:
         self.slots = self._slots()
         return self
 
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return self._client.submit(fn, *args, pure=False)
+    def submit(self, fn: Callable[..., R], *args: object) -> ChunkFuture[R]:
+        return cast("ChunkFuture[R]", self._client.submit(fn, *args, pure=False))
 
-    def wait_first(self, futures: Iterable[Any]) -> set[Any]:
+    def wait_first(self, futures: Iterable[ChunkFuture[R]]) -> set[ChunkFuture[R]]:
         from distributed import wait
 
-        return set(wait(list(futures), return_when="FIRST_COMPLETED").done)
+        done = wait(list(futures), return_when="FIRST_COMPLETED").done
+        return cast("set[ChunkFuture[R]]", set(done))
 
     def close(self) -> None:
         """Close the client and cluster this executor created; a client passed to
@@ -146,7 +164,8 @@ class DaskExecutor:
             self._cluster.close()
 
 
-def make_executor(kind: str, workers: int | None, scheduler: Any = None) -> Executor:
+def make_executor(kind: str, workers: int | None,
+                  scheduler: str | Client | None = None) -> Executor:
     """``local`` (serial when one worker) or ``dask`` (``scheduler``: address, Client or
     None for a LocalCluster)."""
     if kind not in EXECUTORS:

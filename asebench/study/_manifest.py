@@ -16,7 +16,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 __all__ = ["Entry", "FileRecord", "MANIFEST_DIR", "Provenance", "current_provenance",
            "file_sha256", "read_entries", "study_id"]
@@ -34,7 +33,7 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-def study_id(config: Mapping[str, Any]) -> str:
+def study_id(config: Mapping[str, object]) -> str:
     """16 hex digits naming a study: the sha256 of its resolved configuration."""
     text = json.dumps(config, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from collections.abc import Collection, Mapping
-from typing import Any
 
 from asebench.errors import AsebenchError
 from asebench.study._manifest import Entry, Provenance, read_entries
@@ -24,7 +23,7 @@ def _notice(text: str) -> None:
     print(f"asebench: {text}", file=sys.stderr)
 
 
-def kept_chunks(store: StudyStore, config: Mapping[str, Any], planned: Collection[str],
+def kept_chunks(store: StudyStore, config: Mapping[str, object], planned: Collection[str],
                 made_by: Provenance, rerun_stale: bool) -> set[str]:
     """The chunk keys of ``store`` a resumed run keeps; drops the entries of the others.
 
@@ -80,7 +79,7 @@ def _stale_message(store: StudyStore, entries: Mapping[str, Entry], stale: set[s
             "recompute exactly those, or use another directory")
 
 
-def versions_present(store: StudyStore) -> list[dict[str, Any]]:
+def versions_present(store: StudyStore) -> list[dict[str, object]]:
     """The provenances of the stored chunks, with how many chunks each made."""
     counts = Counter(e.made_by for e in read_entries(store.root)[0].values())
     return [{"code_version": p.code_version, "asebench": p.asebench,

@@ -11,31 +11,55 @@ import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     import pyarrow as pa
+    from distributed import Client
 
     from asebench.constraints import Feasibility
 
+from asebench._outputs import check_output_dir
+from asebench.backends import BackendInfo, describe, unwrap
 from asebench.errors import AsebenchError
 from asebench.search import JSONValue, cost_hint_of
 from asebench.study._bounds import check_plan_size
 from asebench.study._code_version import study_code_version
-from asebench.study._execute import RunContext, execute_chunk, make_searcher
-from asebench.study._executors import default_workers, make_executor
+from asebench.study._execute import ChunkResult, RunContext, execute_chunk, make_searcher
+from asebench.study._executors import ChunkFuture, default_workers, make_executor
 from asebench.study._lock import StudyLock, StudyLocked
 from asebench.study._manifest import current_provenance, study_id
 from asebench.study._metadata import command_line, git_revision, package_versions
 from asebench.study._plan import Chunk, plan_cells, plan_chunks
 from asebench.study._progress import Progress
-from asebench.study._resolve import backends_of, infos_of, resolve_spec
+from asebench.study._resolve import backends_of, resolve_spec
 from asebench.study._resume import kept_chunks, versions_present
 from asebench.study._spec import StudySpec
 from asebench.study._store import StudyStore
-from asebench.study._validate import check_study, run_context
+from asebench.study._validate import check_resolved_study, run_context
 
 __all__ = ["resolve_config", "run_study"]
+
+
+class _Resolved(NamedTuple):
+    """A study as its backends decide it, built once per :func:`run_study`."""
+
+    spec: StudySpec
+    infos: dict[str, BackendInfo]
+    sets: dict[str, Feasibility]
+    config: dict[str, object]
+
+
+def _resolve(spec: StudySpec) -> _Resolved:
+    backends = backends_of(spec)
+    infos = {d: describe(unwrap(b)) for d, b in backends.items()}
+    spec = resolve_spec(spec, infos)
+    sets: dict[str, Feasibility] = {}
+    if spec.constraints:
+        from asebench.constraints import validate_constraints
+
+        sets = validate_constraints(spec.constraints, backends)
+    return _Resolved(spec, infos, sets, _config(spec, infos, sets))
 
 
 def resolve_config(spec: StudySpec) -> dict[str, object]:
@@ -44,8 +68,11 @@ def resolve_config(spec: StudySpec) -> dict[str, object]:
     Raises:
         AsebenchError: unknown backend, protocol, dataset or method, or bad options.
     """
-    spec = resolve_spec(spec)
-    infos = infos_of(spec)
+    return _resolve(spec).config
+
+
+def _config(spec: StudySpec, infos: Mapping[str, BackendInfo],
+            sets: Mapping[str, Feasibility]) -> dict[str, object]:
     first = next(iter(infos.values()))
     for method in spec.method_specs:
         make_searcher(method.name, method.options)
@@ -67,10 +94,10 @@ def resolve_config(spec: StudySpec) -> dict[str, object]:
     }
     if spec.budget_queries is not None:  # only then: other studies keep their identity
         config["budget_queries"] = spec.budget_queries
-    if spec.constraints:
+    if sets:
         from asebench.constraints import constraint_config
 
-        config["constraints"] = constraint_config(_feasible_sets(spec))
+        config["constraints"] = constraint_config(sets)
     plain: dict[str, object] = json.loads(json.dumps(config, default=str))
     return plain
 
@@ -78,13 +105,6 @@ def resolve_config(spec: StudySpec) -> dict[str, object]:
 def _budget_of(config: Mapping[str, object]) -> float | None:
     budget = config.get("budget_s")
     return float(budget) if isinstance(budget, (int, float)) else None
-
-
-def _feasible_sets(spec: StudySpec) -> dict[str, Feasibility]:
-    """``{dataset: FeasibleSet}`` of a constrained study (validated: one-line errors)."""
-    from asebench.constraints import validate_constraints
-
-    return validate_constraints(spec.constraints, backends_of(spec))
 
 
 def _states_of(runs: pa.Table, label: str) -> dict[int, JSONValue]:
@@ -98,7 +118,7 @@ def _states_of(runs: pa.Table, label: str) -> dict[int, JSONValue]:
 
 
 def run_study(spec: StudySpec, out_dir: str | os.PathLike[str], *, workers: int | None = None,
-              executor: str = "local", scheduler: object = None, resume: bool = False,
+              executor: str = "local", scheduler: str | Client | None = None, resume: bool = False,
               progress: bool = True, rerun_stale: bool = False) -> Path:
     """Run every (method, dataset, seed) of ``spec`` and store the results in ``out_dir``.
 
@@ -132,9 +152,9 @@ def run_study(spec: StudySpec, out_dir: str | os.PathLike[str], *, workers: int 
         from asebench._extras import require
 
         require("dask", "--executor dask")
-    spec = resolve_spec(spec)
-    config = resolve_config(spec)
-    check_study(spec, _budget_of(config))  # every option against the real spaces and data
+    resolved = _resolve(spec)
+    # every option against the real spaces and data, before anything is written
+    check_resolved_study(resolved.spec, _budget_of(resolved.config))
     created = _folders_to_create(Path(out_dir))
     store = StudyStore(out_dir)
     lock = StudyLock(store.root, f"--out {store.root}")
@@ -147,7 +167,7 @@ def run_study(spec: StudySpec, out_dir: str | os.PathLike[str], *, workers: int 
         _remove_created(created)
         raise
     try:
-        return _run(spec, config, store, resume, workers, executor, scheduler, progress,
+        return _run(resolved, store, resume, workers, executor, scheduler, progress,
                     rerun_stale)
     except BaseException:
         if created and not store.finished_keys():  # nothing worth keeping: leave no trace
@@ -158,12 +178,8 @@ def run_study(spec: StudySpec, out_dir: str | os.PathLike[str], *, workers: int 
 
 
 def _make_folder(root: Path) -> None:
-    if root.exists() and not root.is_dir():
-        raise AsebenchError(f"--out {root} exists and is not a directory")
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise AsebenchError(f"cannot write to --out {root}: {exc.strerror or exc}") from None
+    check_output_dir(root, "--out")
+    root.mkdir(parents=True, exist_ok=True)
 
 
 def _remove_created(created: Sequence[Path]) -> None:
@@ -181,9 +197,10 @@ def _folders_to_create(path: Path) -> list[Path]:
     return missing[::-1]
 
 
-def _run(spec: StudySpec, config: dict[str, object], store: StudyStore, resume: bool,
-         workers: int | None, executor: str, scheduler: object, progress: bool,
+def _run(resolved: _Resolved, store: StudyStore, resume: bool, workers: int | None,
+         executor: str, scheduler: str | Client | None, progress: bool,
          rerun_stale: bool) -> Path:
+    spec, config = resolved.spec, resolved.config
     done = store.prepare(config, resume)
     chunks = plan_chunks(spec)
     data = config.get("data")
@@ -194,7 +211,7 @@ def _run(spec: StudySpec, config: dict[str, object], store: StudyStore, resume: 
         done = kept_chunks(store, config, {c.key for c in chunks}, store.made_by, rerun_stale)
     metadata: dict[str, object] = {
         "study": config,
-        "reward_columns": {d: info.reward for d, info in infos_of(spec).items()},
+        "reward_columns": {d: info.reward for d, info in resolved.infos.items()},
         "versions": package_versions(),
         "git": git_revision(),
         "code_version": study_code_version(spec),
@@ -207,13 +224,14 @@ def _run(spec: StudySpec, config: dict[str, object], store: StudyStore, resume: 
     }
     old = store.read_metadata()
     if old is not None:
-        metadata["history"] = old.get("history", []) + [
+        history = old.get("history")
+        metadata["history"] = (list(history) if isinstance(history, list) else []) + [
             {k: old.get(k) for k in ("started", "finished", "status", "execution",
                                      "code_version")}]
     if spec.constraints:
         from asebench.constraints import oracle_summary, store_check
 
-        sets = _feasible_sets(spec)
+        sets = resolved.sets
         metadata["constraint_oracle"] = oracle_summary(sets)
         store.check = store_check(sets)
     store.write_metadata(metadata)
@@ -241,7 +259,7 @@ def _priority(chunk: Chunk, sources: set[str], cost: float) -> tuple[int, float]
 
 def _run_chunks(chunks: Sequence[Chunk], done: set[str], context: RunContext,
                 store: StudyStore, spec: StudySpec, executor_kind: str, workers: int | None,
-                scheduler: object, progress: bool) -> None:
+                scheduler: str | Client | None, progress: bool) -> None:
     cells = {(c.label, c.dataset): c for c in plan_cells(spec)}
     source_of: dict[str, str] = {}
     for chunk in chunks:
@@ -264,7 +282,7 @@ def _run_chunks(chunks: Sequence[Chunk], done: set[str], context: RunContext,
     waiting = {c.key: c for c in todo if c.key in source_of and source_of[c.key] not in done}
     order = {c.key: i for i, c in enumerate(chunks)}
     ready: list[tuple[tuple[int, float], int, Chunk]] = []
-    running: dict[Any, Chunk] = {}
+    running: dict[ChunkFuture[ChunkResult], Chunk] = {}
     methods = {c.cell.label: c.cell.method for c in chunks}
     costs = {label: cost_hint_of(make_searcher(m.name, m.options))
              for label, m in methods.items()}

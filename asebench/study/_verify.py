@@ -18,7 +18,6 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from asebench.errors import AsebenchError
 from asebench.study._lock import is_locked
@@ -94,7 +93,7 @@ def _unlisted(root: Path, entries: Mapping[str, Entry]) -> list[Problem]:
     return out
 
 
-def check_store(root: Path, config: Mapping[str, Any] | None) -> StoreState:
+def check_store(root: Path, config: Mapping[str, object] | None) -> StoreState:
     """The cheap check (sizes and checksums) of the study folder ``root``.
 
     Args:
@@ -132,12 +131,12 @@ def raise_on_problems(root: Path, problems: Iterable[Problem]) -> None:
     raise CorruptStore(problems[0].line() + more)
 
 
-def _read_metadata(root: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
+def _read_metadata(root: Path) -> tuple[dict[str, object] | None, list[Problem]]:
     path = root / "metadata.json"
     if not path.is_file():
         return None, [Problem(path, "missing: not a study folder")]
     try:
-        metadata: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        metadata: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         return None, [Problem(path, f"unreadable: {exc}")]
     if not isinstance(metadata.get("study"), dict):
@@ -145,14 +144,21 @@ def _read_metadata(root: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
     return metadata, []
 
 
-def _planned_chunks(config: Mapping[str, Any]) -> dict[str, tuple[str, str, int, int]]:
+def _planned_chunks(config: Mapping[str, object]) -> dict[str, tuple[str, str, int, int]]:
     """``{chunk key: (label, dataset, start, stop)}`` of the study ``config`` describes."""
     from asebench.study._plan import plan_chunks
     from asebench.study._spec import MethodSpec, StudySpec
 
-    methods = tuple(MethodSpec(**m) for m in config["methods"])
-    spec = StudySpec(methods=methods, datasets=tuple(config["datasets"]),
-                     seeds=int(config["seeds"]), chunk_size=int(config["chunk_size"]))
+    methods, datasets = config["methods"], config["datasets"]
+    seeds, chunk_size = config["seeds"], config["chunk_size"]
+    if not (isinstance(methods, list) and all(isinstance(m, dict) for m in methods)):
+        raise ValueError("its methods are not a list of objects")
+    if not (isinstance(datasets, list) and all(isinstance(d, str) for d in datasets)):
+        raise ValueError("its datasets are not a list of names")
+    if not (isinstance(seeds, int) and isinstance(chunk_size, int)):
+        raise ValueError("its seeds or chunk size are not integers")
+    spec = StudySpec(methods=tuple(MethodSpec(**m) for m in methods), datasets=tuple(datasets),
+                     seeds=seeds, chunk_size=chunk_size)
     return {c.key: (c.cell.label, c.cell.dataset, c.start, c.stop) for c in plan_chunks(spec)}
 
 
@@ -205,6 +211,8 @@ def verify_study(root: str | Path) -> list[Problem]:
     if metadata is None:
         return problems
     config = metadata["study"]
+    if not isinstance(config, dict):  # _read_metadata has checked; this tells the type checker
+        return problems
     state = check_store(root, config)
     problems = list(state.problems)
     try:
