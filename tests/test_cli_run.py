@@ -81,7 +81,7 @@ def test_unwritable_out_refused_before_work(tmp_path: Path) -> None:
     blocker = tmp_path / "blocker"
     blocker.write_text("")
     code, _, stderr = _invoke("run", *ARGS, "--out", str(blocker / "study"))
-    assert code == 2 and "cannot write to --out" in stderr
+    assert code == 2 and "cannot write --out" in stderr
     assert len(stderr.strip().splitlines()) == 1
 
 

@@ -127,7 +127,7 @@ def test_unwritable_out_is_refused_before_any_work(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(AsebenchError, match="cannot write"):
         run_study(SPEC, blocker / "study", workers=1, progress=False)
-    with pytest.raises(AsebenchError, match="not a directory"):
+    with pytest.raises(AsebenchError, match="not a folder"):
         run_study(SPEC, blocker, workers=1, progress=False)
 
 

@@ -19,14 +19,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from asebench._atomic import atomic_write, atomic_write_text
+from asebench._outputs import check_output_dir
 from asebench.errors import AsebenchError
 from asebench.study._manifest import (
     MANIFEST_DIR,
@@ -40,28 +40,6 @@ from asebench.study._manifest import (
 __all__ = ["StudyStore", "atomic_write_text"]
 
 METADATA = "metadata.json"
-
-
-def _atomic(path: Path, write: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` through a temp file in the same folder and a rename."""
-    def write(tmp: str) -> None:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-
-    _atomic(Path(path), write)
 
 
 class StudyStore:
@@ -80,7 +58,7 @@ class StudyStore:
         self.check: Callable[[pa.Table, pa.Table], None] | None = None
 
     # -- set-up -------------------------------------------------------------------------
-    def prepare(self, config: Mapping[str, Any], resume: bool) -> set[str]:
+    def prepare(self, config: Mapping[str, object], resume: bool) -> set[str]:
         """Check ``out`` is writable and fits this study; return the finished chunk keys.
 
         Raises:
@@ -88,15 +66,8 @@ class StudyStore:
                 study without ``resume``.
         """
         root = self.root
-        if root.exists() and not root.is_dir():
-            raise AsebenchError(f"--out {root} exists and is not a directory")
-        try:
-            root.mkdir(parents=True, exist_ok=True)
-            fd, probe = tempfile.mkstemp(dir=root, prefix=".write-probe.")
-            os.close(fd)
-            os.unlink(probe)
-        except OSError as exc:
-            raise AsebenchError(f"cannot write to --out {root}: {exc.strerror or exc}") from None
+        check_output_dir(root, "--out")
+        root.mkdir(parents=True, exist_ok=True)
         for folder in (self.shards_dir, self.traces_dir, self.runs_dir, self.manifest_dir):
             if folder.is_dir():  # leftovers of writes cut short by a kill
                 for stale in folder.glob(".*.tmp"):
@@ -129,17 +100,17 @@ class StudyStore:
             (self.manifest_dir / f"{key}.json").unlink(missing_ok=True)
 
     # -- metadata -----------------------------------------------------------------------
-    def read_metadata(self) -> dict[str, Any] | None:
+    def read_metadata(self) -> dict[str, object] | None:
         path = self.root / METADATA
         if not path.exists():
             return None
         try:
-            metadata: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            metadata: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
             return metadata
         except (OSError, ValueError) as exc:
             raise AsebenchError(f"cannot read {path}: {exc}") from None
 
-    def write_metadata(self, metadata: Mapping[str, Any]) -> None:
+    def write_metadata(self, metadata: Mapping[str, object]) -> None:
         atomic_write_text(self.root / METADATA, json.dumps(metadata, indent=2, sort_keys=True))
 
     # -- shards -------------------------------------------------------------------------
@@ -166,13 +137,13 @@ class StudyStore:
             {**(table.schema.metadata or {}), b"asebench.made_by": made_by.encode()})
         record: list[FileRecord] = []
 
-        def write(tmp: str) -> None:
+        def write(tmp: Path) -> None:
             pq.write_table(table, tmp)
             record.append(FileRecord(file=path.relative_to(self.root).as_posix(),
                                      bytes=os.path.getsize(tmp), rows=table.num_rows,
                                      sha256=file_sha256(tmp)))
 
-        _atomic(path, write)
+        atomic_write(path, write)
         return record[0]
 
     def read_shard(self, key: str) -> pa.Table:
