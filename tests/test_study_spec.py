@@ -85,7 +85,7 @@ def test_run_seeds_are_children_of_master_and_independent_of_block() -> None:
 
 
 def test_plan_runs_transfer_sources_first_and_skips_source_dataset() -> None:
-    spec = StudySpec(seeds=5, chunk_size=2)
+    spec = resolve_spec(StudySpec(seeds=5, chunk_size=2))
     cells = plan_cells(spec)
     assert (cells[0].label, cells[0].dataset) == ("ase", "cifar10")
     pairs = [(c.label, c.dataset) for c in cells]
@@ -95,7 +95,7 @@ def test_plan_runs_transfer_sources_first_and_skips_source_dataset() -> None:
     plus = [c for c in cells if c.label == "ase+"]
     assert {c.source for c in plus} == {"ase"}
     tuned_spec = StudySpec(methods=("ase[lr=0.001]", "ase+[lr=0.001]"), seeds=2)
-    tuned = [c for c in plan_cells(tuned_spec) if c.label == "ase+[lr=0.001]"]
+    tuned = [c for c in plan_cells(resolve_spec(tuned_spec)) if c.label == "ase+[lr=0.001]"]
     assert {c.source for c in tuned} == {"ase[lr=0.001]"}
     chunks = plan_chunks(spec)
     assert [(c.start, c.stop) for c in chunks[:3]] == [(0, 2), (2, 4), (4, 5)]
@@ -106,12 +106,13 @@ def test_plan_runs_transfer_sources_first_and_skips_source_dataset() -> None:
 def test_transfer_without_its_source_in_the_study_runs_the_source_anyway() -> None:
     spec = StudySpec(methods=("ase+",), datasets=("cifar100",), seeds=2)
     # NB201 names its transfer source (CIFAR-10): resolving the spec against the backend
-    # fills it in; unresolved, a transfer method starts from the study's first dataset
+    # fills it in; an unresolved spec cannot be planned (it would guess the source)
     cells = plan_cells(resolve_spec(spec))
     assert [(c.label, c.dataset, c.source) for c in cells] == [
         ("ase", "cifar10", None), ("ase+", "cifar100", "ase")]
     assert resolve_spec(spec).transfer_source == "cifar10"
-    assert [(c.label, c.dataset) for c in plan_cells(spec)] == [("ase", "cifar100")]
+    with pytest.raises(AsebenchError, match="not resolved"):
+        plan_cells(spec)
 
 
 def test_unsafe_labels_get_unique_file_names() -> None:

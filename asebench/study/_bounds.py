@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from asebench.errors import AsebenchError
-from asebench.study._plan import plan_cells
 from asebench.study._spec import StudySpec
 
 __all__ = ["BYTES_PER_RUN", "MAX_CHUNKS", "MAX_RUNS", "check_plan_size"]
@@ -22,12 +21,15 @@ BYTES_PER_RUN = 9_000
 def check_plan_size(spec: StudySpec) -> None:
     """Refuse a study beyond :data:`MAX_RUNS` runs or :data:`MAX_CHUNKS` chunks.
 
-    Costs one pass over the (method, dataset) cells, never one over the seeds.
+    Counts an upper bound of the cells from the spec alone (each method on every dataset, a
+    transfer method's source cell once more), so it needs no backend and no pass over the
+    seeds; :func:`~asebench.study.plan_cells` may plan fewer.
 
     Raises:
         AsebenchError: the bound, the study's size and its estimated store size.
     """
-    cells = len(plan_cells(spec))
+    datasets = len(spec.datasets)
+    cells = sum(datasets + (m.transfer is not None) for m in spec.method_specs)
     runs = cells * spec.seeds
     chunks = cells * -(-spec.seeds // spec.chunk_size)
     if runs <= MAX_RUNS and chunks <= MAX_CHUNKS:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass
 
+from asebench.errors import AsebenchError
 from asebench.study._spec import DEFAULT_SOURCE, MethodSpec, StudySpec
 
 __all__ = ["Cell", "Chunk", "plan_cells", "plan_chunks", "source_label"]
@@ -71,13 +71,19 @@ def plan_cells(spec: StudySpec) -> list[Cell]:
     """Every (method, dataset) cell, the sources of transfer methods first.
 
     A transfer method has no cell on its own source dataset. Its source cell is run even
-    when the study does not list it (stored under the plain method's label). An unresolved
-    source (:data:`DEFAULT_SOURCE`; :func:`asebench.study.run_study` resolves it from the
-    backend first) is the spec's ``transfer_source``, else its first dataset.
+    when the study does not list it (stored under the plain method's label).
+
+    Raises:
+        AsebenchError: ``spec`` still has a transfer method without its source dataset
+            (:data:`DEFAULT_SOURCE`): only its backend knows it, so plan
+            ``resolve_spec(spec)``, as :func:`asebench.study.run_study` does.
     """
-    fallback = spec.transfer_source or spec.datasets[0]
-    resolved = [dataclasses.replace(m, transfer=fallback) if m.transfer == DEFAULT_SOURCE
-                else m for m in spec.method_specs]
+    unresolved = [m.label for m in spec.method_specs if m.transfer == DEFAULT_SOURCE]
+    if unresolved:
+        raise AsebenchError(
+            f"the transfer source of {', '.join(unresolved)} is not resolved yet: plan "
+            "resolve_spec(spec), which asks the backend for it")
+    resolved = list(spec.method_specs)
     cells: list[tuple[MethodSpec, str, str | None]] = []
     sources: list[tuple[MethodSpec, str]] = []
     for method in resolved:

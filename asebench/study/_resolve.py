@@ -4,6 +4,7 @@ study with the backend's defaults filled in."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
 from asebench.backends import Backend, BackendInfo, describe, unwrap
 from asebench.errors import AsebenchError
@@ -24,16 +25,23 @@ def infos_of(spec: StudySpec) -> dict[str, BackendInfo]:
     return {d: describe(unwrap(b)) for d, b in backends_of(spec).items()}
 
 
-def resolve_spec(spec: StudySpec) -> StudySpec:
+def resolve_spec(spec: StudySpec, infos: Mapping[str, BackendInfo] | None = None
+                 ) -> StudySpec:
     """``spec`` with what its backend decides filled in: the transfer source of ``NAME+``
     methods (the benchmark's own, else the first dataset) and the options the benchmark
     gives a method by default (``BackendInfo.method_defaults``; the user's options win).
+
+    Args:
+        spec: the study.
+        infos: its backends' descriptions, if the caller has built them already
+            (:func:`infos_of`; resolving changes no backend option, so they stay valid).
 
     Raises:
         AsebenchError: unknown backend, option or dataset, or a ``NAME+`` method that
             cannot start from another run's final state.
     """
-    infos = infos_of(spec)
+    if infos is None:
+        infos = infos_of(spec)
     first = next(iter(infos.values()))
     source = spec.transfer_source or first.transfer_source or spec.datasets[0]
     methods: list[MethodSpec] = []

@@ -49,10 +49,14 @@ def check_study(spec: StudySpec, budget_s: float | None = None) -> None:
     raise on its own space or data, without writing or evaluating anything.
 
     Args:
-        spec: the study (resolved: :func:`asebench.study.resolve_spec`).
+        spec: the study (resolved here first: :func:`asebench.study.resolve_spec`).
         budget_s: its budget per run in simulated seconds (default: the spec's).
     """
-    spec = resolve_spec(spec)
+    check_resolved_study(resolve_spec(spec), budget_s)
+
+
+def check_resolved_study(spec: StudySpec, budget_s: float | None = None) -> None:
+    """:func:`check_study` of a spec :func:`~asebench.study.resolve_spec` has resolved."""
     if budget_s is None:
         budget_s = spec.budget_s
     context = run_context(spec, budget_s)
