@@ -49,6 +49,7 @@ class TabularBackend:
         self._report = self.table.column(dataset, self.protocol.report_column)
         self._index = self.table.index_of
         self._cost: list[float] = cost.astype(np.float64).tolist()
+        self._metric_matrix: tuple[tuple[str, ...], np.ndarray] | None = None
         self._per_seed = reward.ndim == 2
         if self._per_seed:
             # seeds are stored left-aligned, so slot < count is always a real value
@@ -158,8 +159,12 @@ class TabularBackend:
 
     def arch_metrics(self, arch: Arch) -> Mapping[str, float]:
         i = self.index(arch)
-        return {name: float(metric_values(self.table, self.dataset, name)[i])
-                for name in metric_names(self.table)}
+        if self._metric_matrix is None:  # built on first use: most studies never ask
+            names = metric_names(self.table)
+            self._metric_matrix = (names, np.stack(
+                [metric_values(self.table, self.dataset, name) for name in names], axis=1))
+        names, matrix = self._metric_matrix
+        return dict(zip(names, matrix[i].tolist()))
 
     def index(self, arch: Arch) -> int:
         """NB201 index of ``arch`` (AsebenchError if it is not one)."""

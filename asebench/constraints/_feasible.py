@@ -18,6 +18,7 @@ the oracle and the regret table. Only metrics a backend declares as known before
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -191,7 +192,10 @@ def _resolve(source: EnumerableBackend, dataset: str, constraint: Constraint
     return limit, ok
 
 
-_CACHE: dict[tuple[object, ...], FeasibleSet] = {}
+_CACHE: OrderedDict[tuple[object, ...], FeasibleSet] = OrderedDict()
+_CACHE_SIZE = 64
+"""Feasible sets kept (least recently used dropped first): a long-lived process that builds
+sets for many backends or constraints holds at most this many masks."""
 
 
 def _listed(source: EnumerableBackend, info: BackendInfo,
@@ -200,6 +204,7 @@ def _listed(source: EnumerableBackend, info: BackendInfo,
     identity: object = data.get("sha256") or id(source)
     key = (info.benchmark, info.dataset, identity, constraints)
     if key in _CACHE:
+        _CACHE.move_to_end(key)
         return _CACHE[key]
     mask = np.ones(source.num_archs, dtype=bool)
     limits = []
@@ -214,7 +219,10 @@ def _listed(source: EnumerableBackend, info: BackendInfo,
     mask.setflags(write=False)
     archs = frozenset(map(tuple, source.arch_codes()[mask].astype(np.int64).tolist()))
     feasible = FeasibleSet(source, info.dataset, constraints, tuple(limits), mask, archs)
+    # the set holds ``source``, so an ``id(source)`` key cannot be reused while it is cached
     _CACHE[key] = feasible
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
     return feasible
 
 
