@@ -1,64 +1,87 @@
-"""Conformance checks every Backend must pass (used by the tests of each backend).
+"""The promises of the Backend protocol, one function each (no pytest needed).
 
-Call :func:`check_backend` from a test with a built backend; it checks the protocol's promises:
-a space is exposed, evaluations are finite with non-negative cost, seeded evaluation is
-deterministic, ``report`` has ``test_accuracy``, and a searcher-style budgeted loop stops within
-its budget.
+:func:`check_backend` runs them all; the pytest classes of :mod:`asebench.testing` run each
+as a test of its own. Every function raises :class:`~asebench.testing.ConformanceError` on a
+broken promise.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
 from asebench.backends import Backend, BudgetedEvaluator
 from asebench.errors import BudgetExhausted
-from asebench.records import Budget, Evaluation
+from asebench.records import Arch, Budget, Evaluation
 from asebench.testing._require import require
 
-__all__ = ["check_backend"]
+__all__ = ["check_backend", "check_backend_protocol", "check_budgeted_loop",
+           "check_evaluations", "check_report", "sample_archs"]
+
+
+def check_backend_protocol(backend: object) -> None:
+    """It implements :class:`~asebench.backends.Backend`."""
+    require(isinstance(backend, Backend), "not a Backend (needs space, evaluate, report)")
+
+
+def sample_archs(backend: Backend, count: int, seed: int) -> list[Arch]:
+    """``count`` seeded samples of the backend's space, each checked to be canonical."""
+    rng = np.random.default_rng(seed)
+    archs = [backend.space.sample(rng) for _ in range(count)]
+    for arch in archs:
+        require(backend.space.validate(arch) == arch, f"sampled arch {arch} is not canonical")
+    return archs
+
+
+def check_evaluations(backend: Backend, archs: Sequence[Arch], seed: int) -> None:
+    """Every evaluation is an :class:`Evaluation` with a finite reward and a finite cost
+    >= 0, and the same seed gives the same reward."""
+    for i, arch in enumerate(archs):
+        first = backend.evaluate(arch, np.random.default_rng([seed, i]))
+        again = backend.evaluate(arch, np.random.default_rng([seed, i]))
+        require(isinstance(first, Evaluation), "evaluate must return an Evaluation")
+        require(math.isfinite(first.reward), f"reward of {arch} not finite: {first}")
+        require(first.cost_s >= 0 and math.isfinite(first.cost_s),
+                f"cost of {arch} must be finite and >= 0: {first}")
+        require(first.reward == again.reward, f"same seed, different reward for {arch}")
+
+
+def check_report(backend: Backend, arch: Arch) -> None:
+    """``report`` has a finite ``test_accuracy``."""
+    report = backend.report(arch)
+    require("test_accuracy" in report, "report() needs a test_accuracy entry")
+    require(math.isfinite(float(report["test_accuracy"])), "test_accuracy not finite")
+
+
+def check_budgeted_loop(backend: Backend, archs: Sequence[Arch], seed: int) -> None:
+    """A searcher-style loop through :class:`BudgetedEvaluator` with half the seconds the
+    archs cost stops within its budget, before it has queried them all."""
+    total = sum(backend.evaluate(a, np.random.default_rng(seed)).cost_s for a in archs)
+    seconds = max(total / 2, 1e-9)
+    evaluator = BudgetedEvaluator(backend, Budget(seconds=seconds), np.random.default_rng(seed))
+    try:
+        for arch in archs:
+            evaluator.evaluate(arch)
+    except BudgetExhausted:
+        pass
+    require(evaluator.spent_s <= seconds, "the budgeted evaluator overspent")
+    require(evaluator.num_queries < len(archs) or total <= seconds,
+            "the budgeted evaluator let every query through a budget too small for them")
 
 
 def check_backend(backend: Backend, *, queries: int = 20, seed: int = 0) -> None:
-    """Raise :class:`~asebench.testing.ConformanceError` unless ``backend`` honours the
-    Backend protocol.
+    """Raise :class:`~asebench.testing.ConformanceError` unless ``backend`` honours every
+    promise of the Backend protocol.
 
     Args:
         backend: the backend under test.
         queries: how many random archs to evaluate.
         seed: seed of the generator used to sample archs and rewards.
     """
-    require(isinstance(backend, Backend), "object does not implement the Backend protocol")
-    space = backend.space
-    rng = np.random.default_rng(seed)
-    archs = [space.sample(rng) for _ in range(queries)]
-    for arch in archs:
-        require(space.validate(arch) == arch, f"sampled arch {arch} is not canonical")
-
-    first = [backend.evaluate(arch, np.random.default_rng([seed, i]))
-             for i, arch in enumerate(archs)]
-    again = [backend.evaluate(arch, np.random.default_rng([seed, i]))
-             for i, arch in enumerate(archs)]
-    for result, repeat in zip(first, again):
-        require(isinstance(result, Evaluation), "evaluate must return an Evaluation")
-        require(math.isfinite(result.reward), f"reward not finite: {result}")
-        require(result.cost_s >= 0 and math.isfinite(result.cost_s), f"bad cost: {result}")
-        require(result.reward == repeat.reward, "same seed gave a different reward")
-
-    report = backend.report(archs[0])
-    require("test_accuracy" in report and math.isfinite(float(report["test_accuracy"])),
-            "report() needs a finite test_accuracy")
-
-    total = sum(r.cost_s for r in first)
-    seconds = max(total / 2, 1e-9)
-    budget = Budget(seconds=seconds)
-    evaluator = BudgetedEvaluator(backend, budget, np.random.default_rng(seed))
-    try:
-        for arch in archs:
-            evaluator.evaluate(arch)
-    except BudgetExhausted:
-        pass
-    require(evaluator.spent_s <= seconds, "budgeted evaluator overspent")
-    require(evaluator.num_queries < len(archs) or total <= seconds,
-            "the budgeted evaluator let every query through a budget too small for them")
+    check_backend_protocol(backend)
+    archs = sample_archs(backend, queries, seed)
+    check_evaluations(backend, archs, seed)
+    check_report(backend, archs[0])
+    check_budgeted_loop(backend, archs, seed)

@@ -17,19 +17,33 @@ extra).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 import pytest
 
-from asebench.backends import Backend, BudgetedEvaluator, restrict_backend
-from asebench.errors import BudgetExhausted
-from asebench.records import Arch, Budget, Evaluation
-from asebench.search import BatchSearcher, Searcher
+from asebench.backends import Backend, restrict_backend
+from asebench.records import Budget
+from asebench.search import Searcher
 from asebench.spaces import Space
+from asebench.testing._backend_contract import (
+    check_backend_protocol,
+    check_budgeted_loop,
+    check_evaluations,
+    check_report,
+    sample_archs,
+)
 from asebench.testing._fakes import FunctionBackend
 from asebench.testing._require import ConformanceError, require, same_trace
+from asebench.testing._searcher_contract import (
+    check_answer_is_queried,
+    check_batch_equals_single,
+    check_budget,
+    check_costs,
+    check_queries_inside,
+    check_searcher_protocol,
+    check_seeded,
+)
 
 __all__ = [
     "BackendTestCase",
@@ -54,7 +68,8 @@ class SearcherTestCase:
 
     Override :meth:`backend` to test on your own backend (default: a small
     :class:`~asebench.testing.FunctionBackend` with varying costs) and :attr:`budgets` to
-    change the budgets tried.
+    change the budgets tried. Each test is one function of the pytest-free
+    :func:`~asebench.testing.check_searcher`.
     """
 
     budgets: Sequence[Budget] = (Budget(seconds=25.0), Budget(queries=17))
@@ -68,63 +83,38 @@ class SearcherTestCase:
         return FunctionBackend(sizes=(3, 2, 4, 3), cost_fn=lambda a: 1.0 + 0.5 * a[0])
 
     def test_implements_the_protocol(self, searcher: Searcher) -> None:
-        require(isinstance(searcher, Searcher), "not a Searcher (needs name and run)")
-        require(bool(searcher.name), "needs a non-empty name")
+        check_searcher_protocol(searcher)
 
     def test_same_seed_gives_the_same_trace(self, searcher: Searcher,
                                             backend: Backend) -> None:
         for budget in self.budgets:
-            first = searcher.run(backend, budget, np.random.default_rng(3))
-            again = searcher.run(backend, budget, np.random.default_rng(3))
-            require(same_trace(first, again), f"same seed, different trace under {budget}")
+            check_seeded(searcher, backend, budget, 3)
 
     def test_budget_is_respected(self, searcher: Searcher, backend: Backend) -> None:
         for budget in self.budgets:
-            trace = searcher.run(backend, budget, np.random.default_rng(5))
-            require(len(trace) >= 1, f"no query under {budget}")
-            if budget.seconds is not None:
-                require(trace.spent_s <= budget.seconds + 1e-9,
-                        f"spent {trace.spent_s} s of a {budget.seconds} s budget")
-            if budget.queries is not None:
-                require(len(trace) <= budget.queries,
-                        f"{len(trace)} queries under a budget of {budget.queries}")
+            check_budget(searcher.run(backend, budget, np.random.default_rng(5)), budget)
 
     def test_recorded_costs_are_the_backends(self, searcher: Searcher,
                                              backend: Backend) -> None:
-        trace = searcher.run(backend, self.budgets[0], np.random.default_rng(7))
-        for arch, cost in zip(trace.archs, trace.costs):
-            charged = backend.evaluate(arch, np.random.default_rng(0)).cost_s
-            require(cost == charged, f"recorded cost {cost} of {arch}, backend says {charged}")
+        check_costs(searcher.run(backend, self.budgets[0], np.random.default_rng(7)), backend)
 
     def test_every_query_is_inside_the_space(self, searcher: Searcher,
                                              backend: Backend) -> None:
         for target in (backend, _restricted_half(backend)):
-            space = target.space
             trace = searcher.run(target, self.budgets[0], np.random.default_rng(11))
-            outside = [a for a in trace.archs if not space.contains(a)]
-            require(not outside, f"queried {len(outside)} arch(s) outside {space!r}, "
-                                 f"e.g. {outside[:1]}")
+            check_queries_inside(trace, target.space)
 
     def test_answer_is_a_queried_arch(self, searcher: Searcher, backend: Backend) -> None:
         trace = searcher.run(backend, self.budgets[0], np.random.default_rng(13))
-        require(trace.answer in set(trace.archs), f"answer {trace.answer} never queried")
-        require(backend.space.contains(trace.answer), "answer outside the space")
-        require(math.isfinite(trace.answer_reward), "answer reward not finite")
+        check_answer_is_queried(trace, backend.space)
 
     def test_batch_equals_single(self, searcher: Searcher, backend: Backend) -> None:
-        if not isinstance(searcher, BatchSearcher):
-            return  # nothing promised: the study runs such a method seed by seed
-        seeds = (17, 18, 19)
-        budget = self.budgets[0]
-        batch = searcher.run_batch(backend, budget, [np.random.default_rng(s) for s in seeds])
-        require(len(batch) == len(seeds), "run_batch returned a trace per seed")
-        for seed, got in zip(seeds, batch):
-            alone = searcher.run(backend, budget, np.random.default_rng(seed))
-            require(same_trace(alone, got), f"seed {seed}: run_batch differs from run")
+        check_batch_equals_single(searcher, backend, self.budgets[0], (17, 18, 19))
 
 
 class BackendTestCase:
-    """Every promise of :class:`~asebench.backends.Backend`; override :meth:`backend`."""
+    """Every promise of :class:`~asebench.backends.Backend`; override :meth:`backend`.
+    Each test is one function of the pytest-free :func:`~asebench.testing.check_backend`."""
 
     queries: int = 20
 
@@ -132,40 +122,17 @@ class BackendTestCase:
     def backend(self) -> Backend:
         raise NotImplementedError("override the backend fixture")
 
-    def _archs(self, backend: Backend) -> list[Arch]:
-        rng = np.random.default_rng(0)
-        return [backend.space.sample(rng) for _ in range(self.queries)]
-
     def test_implements_the_protocol(self, backend: Backend) -> None:
-        require(isinstance(backend, Backend), "not a Backend (needs space, evaluate, report)")
+        check_backend_protocol(backend)
 
     def test_evaluations_are_finite_and_seeded(self, backend: Backend) -> None:
-        for i, arch in enumerate(self._archs(backend)):
-            first = backend.evaluate(arch, np.random.default_rng([0, i]))
-            again = backend.evaluate(arch, np.random.default_rng([0, i]))
-            require(isinstance(first, Evaluation), "evaluate must return an Evaluation")
-            require(math.isfinite(first.reward), f"reward of {arch} not finite: {first}")
-            require(first.cost_s >= 0 and math.isfinite(first.cost_s),
-                    f"cost of {arch} must be finite and >= 0: {first}")
-            require(first.reward == again.reward, f"same seed, different reward for {arch}")
+        check_evaluations(backend, sample_archs(backend, self.queries, 0), 0)
 
     def test_report_has_test_accuracy(self, backend: Backend) -> None:
-        report = backend.report(self._archs(backend)[0])
-        require("test_accuracy" in report, "report() needs a test_accuracy entry")
-        require(math.isfinite(float(report["test_accuracy"])), "test_accuracy not finite")
+        check_report(backend, sample_archs(backend, 1, 0)[0])
 
     def test_budgeted_loop_stops_within_budget(self, backend: Backend) -> None:
-        archs = self._archs(backend)
-        total = sum(backend.evaluate(a, np.random.default_rng(0)).cost_s for a in archs)
-        seconds = max(total / 2, 1e-9)
-        evaluator = BudgetedEvaluator(backend, Budget(seconds=seconds),
-                                      np.random.default_rng(0))
-        try:
-            for arch in archs:
-                evaluator.evaluate(arch)
-        except BudgetExhausted:
-            pass
-        require(evaluator.spent_s <= seconds, "the budgeted evaluator overspent")
+        check_budgeted_loop(backend, sample_archs(backend, self.queries, 0), 0)
 
 
 class SpaceTestCase:
