@@ -44,6 +44,7 @@ def test_every_method_runs_with_paired_seeds(study: tuple[Path, str]) -> None:
             == [[0, 1, 2]] * len(runs.groupby(["label", "dataset"]))).all()
     assert (runs["queries"] <= 100).all() and (runs["sim_seconds"] <= 100).all()
     assert "on NAS-Bench-Graph" in text and "Wilcoxon" in text
+    assert "budget 100 queries per run" in text  # a per-query protocol is not priced in s
     backend = NBGraphBackend("cora")
     for row in runs[runs["dataset"] == "cora"].itertuples():
         arch = backend.space.from_string(row.arch)
@@ -59,6 +60,21 @@ def test_resume_adds_nothing_and_the_table_reads_the_study(study: tuple[Path, st
     pd.testing.assert_frame_equal(before, after)
     result = CliRunner().invoke(cli, ["table", str(out)])
     assert result.exit_code == 0 and "NAS-Bench-Graph" in result.output
+
+
+def test_the_nb201_table_of_the_environment_is_not_given_to_another_backend(
+        tmp_path: Path) -> None:
+    bogus = tmp_path / "not-a-table.npz"
+    bogus.write_bytes(b"no table")
+    args = ["run", "--benchmark", "nas-bench-graph", "--datasets", "cora", "--methods",
+            "random", "--seeds", "1", "--workers", "1", "--no-progress"]
+    ok = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "a")],
+                            env={"ASEBENCH_DATA": str(bogus)})
+    assert ok.exit_code == 0, ok.output
+    # given on the command line, --data does reach the backend (which refuses a table file)
+    refused = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "b"), "--data",
+                                       str(bogus)])
+    assert refused.exit_code != 0
 
 
 def test_constraints_give_oracle_and_regret(tmp_path: Path) -> None:

@@ -40,7 +40,8 @@ def table1(study: Study, reference: str = "ase", metric: str = "test_accuracy") 
         Columns ``label, name, dataset, n, mean, std, paper_mean, paper_std, diff_mean,
         ci_low, ci_high, p_value`` (diff = method - reference; empty for the reference
         itself). ``attrs`` holds ``reward_column``, ``reward_columns``, ``reward_note``,
-        ``data_name``, ``data_sha256``, ``protocol``, ``budget_s``, ``seeds``,
+        ``data_name``, ``data_sha256``, ``protocol``, ``budget_s``, ``budget_queries``,
+        ``query_cost`` (a protocol that charges a fixed cost per query), ``seeds``,
         ``master_seed``, ``reference``, ``metric``.
     """
     runs = study.runs
@@ -86,7 +87,8 @@ def table1(study: Study, reference: str = "ase", metric: str = "test_accuracy") 
         data_sha256=data.get("sha256", ""), protocol=(config.get("protocol") or {}).get(
             "name", "?"), cost_source=(config.get("protocol") or {}).get("cost_source", "?"),
         benchmark_title=(config.get("protocol") or {}).get("title", "NAS-Bench-201"),
-        budget_s=config.get("budget_s"), seeds=config.get("seeds"),
+        budget_s=config.get("budget_s"), budget_queries=config.get("budget_queries"),
+        query_cost=(config.get("protocol") or {}).get("query_cost"), seeds=config.get("seeds"),
         master_seed=config.get("master_seed"), reference=reference, metric=metric)
     return table
 
@@ -134,8 +136,17 @@ def _cells(table: pd.DataFrame, latex: bool) -> tuple[list[str], list[list[str]]
 def _notes(table: pd.DataFrame) -> list[str]:
     a = table.attrs
     sha = a.get("data_sha256", "")
-    budget = a.get("budget_s")
-    budget_text = f"{budget:,.0f} s" if isinstance(budget, (int, float)) else "?"
+    budget, per_query = a.get("budget_s"), a.get("query_cost")
+    if not isinstance(budget, (int, float)):
+        budget_text = "?"
+    elif isinstance(per_query, (int, float)) and per_query > 0:  # a protocol priced per query
+        budget_text = f"{budget / per_query:,.0f} queries"
+    else:
+        budget_text = f"{budget:,.0f} s"
+    queries = a.get("budget_queries")
+    if isinstance(queries, int):
+        budget_text = (f"{queries:,} queries" if budget_text == "?" else
+                       f"{budget_text} and at most {queries:,} queries")
     return [
         f"Reward column: `{a.get('reward_column')}` ({a.get('reward_note')}).",
         (f"Reported: `{a.get('report_column')}` of the final architecture; protocol "

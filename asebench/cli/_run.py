@@ -9,6 +9,10 @@ import click
 from asebench.errors import AsebenchError
 from asebench.tables import DATA_ENV_VAR
 
+DEFAULT_BACKEND = "tabular"
+"""The backend `asebench run` uses without --backend (the NB201 table; $ASEBENCH_DATA names
+the table file it reads)."""
+
 __all__ = ["parse_settings", "run"]
 
 
@@ -75,7 +79,7 @@ def _default_methods_help() -> str:
                    "such a study is refused).")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=25, show_default=True,
               help="Runs per task (part of the study's identity).")
-@click.option("--backend", "--benchmark", "backend", default="tabular", show_default=True,
+@click.option("--backend", "--benchmark", "backend", default=DEFAULT_BACKEND, show_default=True,
               help="tabular (= nb201: the embedded/imported NB201 table), live (supernet), "
                    "a plugin's backend or package.module:factory.")
 @click.option("--supernet", type=click.Path(dir_okay=False), default=None,
@@ -127,6 +131,8 @@ def run(methods: str | None, datasets: str | None, seeds: int, protocol: str | N
     if rerun_stale and not resume:
         raise AsebenchError("--rerun-stale needs --resume")
     backend_options = parse_assignments(backend_opts, "--backend-opt")
+    if data is not None and not _data_applies(backend):
+        data = None
     if supernet is not None:
         backend_options["supernet"] = supernet
     if madds is not None:
@@ -155,6 +161,17 @@ def run(methods: str | None, datasets: str | None, seeds: int, protocol: str | N
     click.echo(f"study directory: {path}")
     if table_out is not None:
         click.echo(f"table written to: {table_out}")
+
+
+def _data_applies(backend: str) -> bool:
+    """Whether ``--data`` goes to ``backend``: always when given on the command line; from
+    the environment only to the default backend, whose table it names."""
+    from asebench.backends import backends
+
+    source = click.get_current_context().get_parameter_source("data")
+    if source is not click.core.ParameterSource.ENVIRONMENT:
+        return True
+    return backends.canonical(backend) == backends.canonical(DEFAULT_BACKEND)
 
 
 def _default_datasets(backend: str, options: dict[str, Any]) -> tuple[str, ...] | None:
