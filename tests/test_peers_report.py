@@ -12,7 +12,12 @@ import pytest
 
 from asebench.errors import AsebenchError
 from asebench.figures import peers_report
-from asebench.figures.peers_report import PeerStudy, run_peer_study, write_report
+from asebench.figures.peers_report import (
+    PeerStudy,
+    peer_studies,
+    run_peer_study,
+    write_report,
+)
 
 SEEDS = 3
 STUDIES = (
@@ -92,3 +97,12 @@ def test_a_missing_main_study_is_a_one_line_error(tmp_path: Path) -> None:
         write_report(tmp_path, tmp_path / "out", STUDIES)
     assert peers_report.main(["--only", "nope", "--studies", str(tmp_path),
                               "--out", str(tmp_path / "o")]) == 2
+
+
+def test_every_slow_library_gets_at_least_20_paired_seeds() -> None:
+    studies = {s.name: s for s in peer_studies()}
+    assert studies["main"].seeds == 500
+    for name in ("nevergrad", "synetune-tpe", "smac", "synetune-bore"):
+        assert studies[name].seeds >= 20 and studies[name].methods.startswith("ase,")
+    limited = [s for s in studies.values() if s.constraint]
+    assert limited and all(s.methods == studies["main"].methods for s in limited)
