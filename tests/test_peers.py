@@ -253,13 +253,13 @@ def test_run_timed_splits_the_wall_time() -> None:
 
 
 
-@pytest.mark.parametrize("scheduler", ["REA", "RandomSearch", "TPE"])
+@pytest.mark.parametrize("scheduler", ["REA", "RandomSearch", "TPE", "BORE"])
 def test_synetune_is_reproducible_and_leaves_numpy_global_state_alone(scheduler: str) -> None:
     # Syne Tune 0.16 samples random configurations from NumPy's global generator unless the
     # parameters carry their own sampler; a run must neither depend on nor move that state
     searcher = _searcher("synetune", scheduler=scheduler)
     backend = build_tabular_backend("cifar10")
-    budget = Budget(queries=15 if scheduler == "TPE" else 60)
+    budget = Budget(queries={"TPE": 15, "BORE": 10}.get(scheduler, 60))
     np.random.seed(123)
     before = np.random.get_state()
     first = searcher.run(backend, budget, np.random.default_rng(4))
