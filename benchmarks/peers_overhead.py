@@ -3,9 +3,9 @@
 For each library, in one process and on the same queries:
 
 * **in-run split**: ``AskTellSearcher.run_timed`` on the paper protocol (cifar10) measures the
-  wall seconds inside the library session's ``ask``/``tell``, inside the backend's
-  ``evaluate`` (the budgeted evaluator and the table), and what is left: the adapter's own
-  loop (membership test, bookkeeping);
+  wall seconds inside the library (building its optimizer and every ``ask``/``tell``), inside
+  the backend's ``evaluate`` (the budgeted evaluator and the table), and what is left: the
+  adapter's own loop (membership test, bookkeeping);
 * **bare loop**: the same library driven directly, as a user would write it (its own
   ask/tell on its own space object), told the rewards the adapter run got, in order, with
   no backend at all: the library's own per-query time.
@@ -150,7 +150,7 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(c for c in CASES if c != "smac-hpo"),
                         help=f"comma-separated cases of {', '.join(CASES)}")
     parser.add_argument("--smac-queries", type=int, default=60,
-                        help="queries per SMAC run (its full run is about a minute)")
+                        help="queries per SMAC run (its full run is about 50 s)")
     args = parser.parse_args()
     print("per query, microseconds (median of rounds); adapter share = adapter / library "
           "(in-run split) and (adapter run - backend - bare loop) / bare loop")

@@ -99,8 +99,8 @@ def _p(p: float) -> str:
     return f"{p:.1e}" if p < 1e-3 else f"{p:.3f}"
 
 
-def _cells(table: pd.DataFrame, latex: bool) -> tuple[list[str], list[list[str]], list[str],
-                                                      list[list[str]]]:
+def _cells(table: pd.DataFrame, latex: bool, paper: bool = True
+           ) -> tuple[list[str], list[list[str]], list[str], list[list[str]]]:
     pm = r"$\pm$" if latex else "±"
     dash = "--" if latex else "–"
     datasets = list(dict.fromkeys(table["dataset"]))
@@ -109,7 +109,7 @@ def _cells(table: pd.DataFrame, latex: bool) -> tuple[list[str], list[list[str]]
     by: dict[tuple[Any, Any], Any] = {(r.label, r.dataset): r for r in table.itertuples()}
     head = ["Method"]
     for d in datasets:
-        head += [_DATASET_NAMES.get(d, d), "paper"]
+        head += [_DATASET_NAMES.get(d, d), "paper"] if paper else [_DATASET_NAMES.get(d, d)]
     body, head2, body2 = [], ["Method"] + [_DATASET_NAMES.get(d, d) for d in datasets], []
     for label in labels:
         name = table.loc[table["label"] == label, "name"].iloc[0]
@@ -117,13 +117,14 @@ def _cells(table: pd.DataFrame, latex: bool) -> tuple[list[str], list[list[str]]
         for d in datasets:
             r = by.get((label, d))
             if r is None:
-                line += [dash, dash]
+                line += [dash, dash] if paper else [dash]
                 line2.append(dash)
                 continue
             line.append(f"{r.mean:.2f} {pm} {r.std:.2f}" if not math.isnan(r.std)
                         else f"{r.mean:.2f}")
-            line.append(f"{r.paper_mean:.2f} {pm} {r.paper_std:.2f}"
-                        if not math.isnan(r.paper_mean) else dash)
+            if paper:
+                line.append(f"{r.paper_mean:.2f} {pm} {r.paper_std:.2f}"
+                            if not math.isnan(r.paper_mean) else dash)
             line2.append(dash if math.isnan(r.diff_mean) else
                          f"{r.diff_mean:+.2f} [{r.ci_low:+.2f}, {r.ci_high:+.2f}], "
                          f"p = {_p(r.p_value)}")
@@ -171,13 +172,15 @@ def _comparison_markdown(table: pd.DataFrame) -> list[str]:
     return ["", title, ""] + _grid(head2, body2)
 
 
-def to_markdown(table: pd.DataFrame, *others: pd.DataFrame) -> str:
+def to_markdown(table: pd.DataFrame, *others: pd.DataFrame, paper: bool = True) -> str:
     """Table I and the paired comparison as GitHub markdown.
 
     ``others`` are tables of the same study with other references (e.g. a second ASE-NAS
-    variant); each adds its own paired-comparison section.
+    variant); each adds its own paired-comparison section. ``paper=False`` leaves out the
+    paper's columns (for a study whose protocol differs from the paper's, e.g. under a
+    hardware limit, where the paper's numbers do not compare).
     """
-    head, body, _, _ = _cells(table, latex=False)
+    head, body, _, _ = _cells(table, latex=False, paper=paper)
     n = table["n"].max() if len(table) else 0
     title = table.attrs.get("benchmark_title", "NAS-Bench-201")
     lines = [f"## Table I: test accuracy (%) on {title}, mean ± std over {n} runs", ""]
@@ -203,16 +206,18 @@ def default_references(study: Study) -> list[str]:
     return found or labels[:1]
 
 
-def study_markdown(study: Study, references: Sequence[str] | None = None) -> str:
+def study_markdown(study: Study, references: Sequence[str] | None = None, *,
+                   paper: bool = True) -> str:
     """Table I of ``study`` with one paired-comparison section per reference.
 
     Default references: every plain ASE-NAS label of the study (``ase`` and variants such as
-    ``ase[lr=0.001]``; not the transfer runs), else the first label.
+    ``ase[lr=0.001]``; not the transfer runs), else the first label. ``paper=False`` leaves
+    out the paper's columns (see :func:`to_markdown`).
     """
     if not references:
         references = default_references(study)
     tables = [table1(study, reference=ref) for ref in references]
-    text = to_markdown(tables[0], *tables[1:])
+    text = to_markdown(tables[0], *tables[1:], paper=paper)
     if study.config.get("constraints"):  # a constrained study: the oracle and the regret
         from asebench.constraints import regret_markdown
 

@@ -15,6 +15,12 @@ when the asebench budget does).
 On a small space SMAC may run out of new configurations; its
 ``ConfigurationSpaceExhaustedException`` ends the run there (``stopped_by = library``).
 
+Threads: SMAC's random forest predicts and fits with ``n_jobs=-1`` (a joblib thread per core
+for its 10 trees); the thread hand-offs cost more than the trees, and a study already runs
+one run per core. Each session's calls into SMAC therefore run under joblib's
+``parallel_config(backend="sequential")``: the same trees, the same trace, in half the wall
+time (measured on 2 cores: 60 queries in 6.9 s instead of 14.0 s).
+
 SMAC writes its run history to an output directory: each run gets a temporary one, removed
 when the run ends, and ``tell`` is called with ``save=False``.
 
@@ -63,6 +69,7 @@ class _Session:
     def __init__(self, smac: Any, facade: Any, names: tuple[str, ...],
                  workdir: tempfile.TemporaryDirectory[str]) -> None:
         self._facade = facade
+        self._sequential = importlib.import_module("joblib").parallel_config
         self._names = names
         self._value = smac.runhistory.TrialValue
         self._crashed = smac.runhistory.StatusType.CRASHED
@@ -75,7 +82,8 @@ class _Session:
 
     def ask(self) -> tuple[Arch, object]:
         try:
-            info = self._facade.ask()
+            with self._sequential(backend="sequential"):
+                info = self._facade.ask()
         except self._exhausted:
             raise LibraryStopped from None
         config = info.config
@@ -84,13 +92,16 @@ class _Session:
     def tell(self, handle: object, reward: float) -> None:
         cost = -float(reward)
         self._worst = cost if self._worst is None else max(self._worst, cost)
-        self._facade.tell(handle, self._value(cost=cost), save=False)
+        with self._sequential(backend="sequential"):
+            self._facade.tell(handle, self._value(cost=cost), save=False)
 
     def reject(self, handle: object) -> None:
         crash = float(self._facade.scenario.crash_cost)
         if not math.isfinite(crash):
             crash = 0.0 if self._worst is None else self._worst
-        self._facade.tell(handle, self._value(cost=crash, status=self._crashed), save=False)
+        with self._sequential(backend="sequential"):
+            self._facade.tell(handle, self._value(cost=crash, status=self._crashed),
+                              save=False)
 
 
 def _split(lib: ModuleType, algorithm: str, options: Mapping[str, object]

@@ -12,12 +12,17 @@ Outside the space: **reported as failed**: the trial is handed to the scheduler'
 ``on_trial_error`` (Syne Tune's hook for a trial that ended without a result), never queried
 nor told a value.
 
-Seeding: Syne Tune 0.16's regularised evolution draws its random configurations from NumPy's
-global generator (its ``sample_random_config`` ignores the searcher's own ``random_state``),
-so the same ``random_seed`` would not give the same run. Each session therefore runs every
-call into Syne Tune on a global NumPy state of its own, seeded from the run's seed, and puts
-the caller's global state back after the call: the run is reproducible and nothing else sees
-NumPy's global generator move.
+Seeding: Syne Tune 0.16 draws its random configurations with ``Domain.sample()`` and no
+generator (REA's ``sample_random_config`` ignores the ``rng`` it is given; so do the TPE and
+BORE searchers' random configurations), which falls back on NumPy's *global* generator: the
+same ``random_seed`` would not give the same run. Each session's parameters therefore carry a
+sampler of their own (Syne Tune's uniform categorical sampler, given a ``RandomState`` seeded
+from the run's seed) that ``Domain.sample()`` uses when no generator is passed: the run is
+reproducible, and NumPy's global generator is never touched, at no cost per call. REA,
+RandomSearch and TPE draw from nothing else; the other schedulers (BORE, CQR, BOTorch) also
+call NumPy's global functions in places (BORE's differential evolution, CQR's surrogate), so
+their calls still run on a global NumPy state of the session's own, the caller's being put
+back after each call (a few microseconds against their milliseconds per call).
 
 ``BOTorch`` needs the ``botorch`` package, which the ``synetune`` extra does not install (see
 the extra's comment in asebench's package metadata).
@@ -25,6 +30,7 @@ the extra's comment in asebench's package metadata).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 from collections.abc import Callable, Mapping
@@ -46,12 +52,36 @@ _COST = {"REA": 2.0, "RandomSearch": 2.0, "TPE": 200.0, "BORE": 2000.0, "CQR": 2
 _METRIC = "reward"
 
 
+_GLOBAL_FREE = frozenset({"REA", "RandomSearch", "TPE"})
+"""The schedulers that draw only from their own generators and the parameters' samplers (read
+in Syne Tune 0.16's searchers): their sessions need no global-state guard."""
+
+
 class _Session:
     """One Syne Tune scheduler behind ``AskTellScheduler``; a handle is the ``Trial``."""
 
-    def __init__(self, ask_tell: Any, names: tuple[str, ...], state: Any) -> None:
+    def __init__(self, ask_tell: Any, names: tuple[str, ...]) -> None:
         self._scheduler = ask_tell
         self._names = names
+
+    def ask(self) -> tuple[Arch, object]:
+        trial = self._scheduler.ask()
+        config = trial.config
+        return tuple(int(config[name]) for name in self._names), trial
+
+    def tell(self, handle: object, reward: float) -> None:
+        self._scheduler.tell(handle, {_METRIC: float(reward)})
+
+    def reject(self, handle: object) -> None:
+        self._scheduler.base_scheduler.on_trial_error(handle)
+
+
+class _GuardedSession(_Session):
+    """A session whose every call runs on a global NumPy state of its own (for the
+    schedulers that call NumPy's global functions), the caller's put back afterwards."""
+
+    def __init__(self, ask_tell: Any, names: tuple[str, ...], state: Any) -> None:
+        super().__init__(ask_tell, names)
         self._state = state  # this run's NumPy global state, between calls
 
     def _swap(self) -> Any:
@@ -66,25 +96,56 @@ class _Session:
     def ask(self) -> tuple[Arch, object]:
         outside = self._swap()
         try:
-            trial = self._scheduler.ask()
+            return super().ask()
         finally:
             self._restore(outside)
-        config = trial.config
-        return tuple(int(config[name]) for name in self._names), trial
 
     def tell(self, handle: object, reward: float) -> None:
         outside = self._swap()
         try:
-            self._scheduler.tell(handle, {_METRIC: float(reward)})
+            super().tell(handle, reward)
         finally:
             self._restore(outside)
 
     def reject(self, handle: object) -> None:
         outside = self._swap()
         try:
-            self._scheduler.base_scheduler.on_trial_error(handle)
+            super().reject(handle)
         finally:
             self._restore(outside)
+
+
+@functools.cache
+def _seeded_sampler_class() -> Any:
+    """Syne Tune's uniform categorical sampler, drawing from a generator of its own when the
+    caller passes none (where Syne Tune would use NumPy's global one)."""
+    categorical: Any = importlib.import_module("syne_tune.config_space").Categorical
+
+    class SeededUniform(categorical._Uniform):  # type: ignore[misc]
+        def __init__(self, rng: np.random.RandomState) -> None:
+            self._rng = rng
+
+        def sample(self, domain: Any, spec: Any = None, size: int = 1,
+                   random_state: np.random.RandomState | None = None) -> Any:
+            return super().sample(domain, spec=spec, size=size,
+                                  random_state=self._rng if random_state is None
+                                  else random_state)
+
+    return SeededUniform
+
+
+def _config_space(names: tuple[str, ...], grid: Grid, seed: int) -> dict[str, Any]:
+    """One categorical parameter per position, all sampling from one generator of the
+    session's (its stream apart from the searcher's own ``RandomState(seed)``)."""
+    categorical: Any = importlib.import_module("syne_tune.config_space").Categorical
+    rng = np.random.RandomState(np.random.MT19937(np.random.SeedSequence([seed, 1])))
+    sampler = _seeded_sampler_class()(rng)
+    space: dict[str, Any] = {}
+    for name, choices in zip(names, grid):
+        domain = categorical(list(choices))
+        domain.set_sampler(sampler)
+        space[name] = domain
+    return space
 
 
 @dataclass(frozen=True)
@@ -118,17 +179,17 @@ class SyneTuneLibrary:
               ) -> AskTellSession:
         # Syne Tune logs every scheduler's construction at INFO
         logging.getLogger("syne_tune").setLevel(logging.WARNING)
-        choice = importlib.import_module("syne_tune.config_space").choice
         ask_tell = importlib.import_module(
             "syne_tune.optimizer.schedulers.ask_tell_scheduler").AskTellScheduler
         names = tuple(f"p{i}" for i in range(len(grid)))
-        config_space = {name: choice(list(choices)) for name, choices in zip(names, grid)}
+        config_space = _config_space(names, grid, seed)
         cls = self._class(algorithm)
-        state = np.random.RandomState(seed).get_state()
         metric: dict[str, object] = (
             {"metrics": [_METRIC]} if algorithm == "RandomSearch" else {"metric": _METRIC})
+        guarded = algorithm not in _GLOBAL_FREE
         outside = np.random.get_state()
-        np.random.set_state(state)
+        if guarded:
+            np.random.set_state(np.random.RandomState(seed).get_state())
         try:
             scheduler = cls(config_space, do_minimize=False, random_seed=seed, **metric,
                             **options)
@@ -140,9 +201,11 @@ class SyneTuneLibrary:
             raise AsebenchError(f"{self.name}: {algorithm} rejects the options "
                                 f"{dict(options)}: {exc}") from None
         finally:
-            np.random.set_state(outside)
-        return _Session(ask_tell(base_scheduler=scheduler), names, state)
-
+            if guarded:
+                np.random.set_state(outside)
+        if guarded:
+            return _GuardedSession(ask_tell(base_scheduler=scheduler), names, state)
+        return _Session(ask_tell(base_scheduler=scheduler), names)
 
 SYNETUNE = SyneTuneLibrary()
 synetune = make_factory(SYNETUNE, "Syne Tune's schedulers (scheduler=REA|BORE|TPE|BOTorch|CQR|"

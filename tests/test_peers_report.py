@@ -1,0 +1,108 @@
+"""The peers report builder (asebench.figures.peers_report) on tiny studies: the captions
+count the seeds that ran, the tables carry the paired p-values, the files are written
+atomically, and the limited section shows no paper columns."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from asebench.errors import AsebenchError
+from asebench.figures import peers_report
+from asebench.figures.peers_report import (
+    PeerStudy,
+    peer_studies,
+    run_peer_study,
+    write_report,
+)
+
+SEEDS = 3
+STUDIES = (
+    PeerStudy("main", "ase,random,optuna[sampler=random]", SEEDS, chunk_size=SEEDS,
+              why="tiny"),
+    PeerStudy("nevergrad", "ase,synetune", 2, chunk_size=2, why="a second study"),
+    PeerStudy("flops", "ase,optuna[sampler=random]", 2, constraint="flops_m<=p25",
+              chunk_size=2, why="limited"),
+)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("studies")
+    for study in STUDIES:
+        run_peer_study(study, root, workers=1, progress=False)
+    out = root.parent / "report"
+    write_report(root, out, STUDIES)
+    return root, out
+
+
+def test_the_report_counts_the_seeds_that_ran(built: tuple[Path, Path]) -> None:
+    root, out = built
+    text = (out / "README.md").read_text()
+    assert "Seeds: ASE-NAS 3; Random search 3; Optuna random 3; Syne Tune REA 2 seeds per " \
+           "dataset" in text
+    assert f"- `main`: {STUDIES[0].methods} — {SEEDS} seeds (tiny)" in text
+    assert f"- `nevergrad`: {STUDIES[1].methods} — 2 seeds (a second study)" in text
+    assert "## Under `flops_m<=p25` (2 seeds per dataset)" in text
+    runs = pd.read_parquet(root / "main" / "runs")
+    assert runs.groupby(["label", "dataset"]).size().eq(SEEDS).all()
+    table = pd.read_csv(out / "peers_table.csv")
+    assert set(table.loc[table["label"] != "ase", "n"]) == {SEEDS, 2}
+
+
+def test_the_tables_carry_paired_p_values(built: tuple[Path, Path]) -> None:
+    _, out = built
+    text = (out / "README.md").read_text()
+    rows = [line for line in text.splitlines() if line.startswith("| Random search |")]
+    assert rows and re.search(r"Δ [+-]\d+\.\d\d, p=[\d.e+-]+", rows[0])
+    assert "| Dataset | n (Optuna / asebench) |" in text
+    assert f"| CIFAR-10 | {SEEDS} / {SEEDS} |" in text
+    assert "Mann-Whitney" in text and (out / "anchor.csv").is_file()
+    table = pd.read_csv(out / "peers_table.csv")
+    assert table.loc[table["label"] != "ase", "p_value"].notna().all()
+
+
+def test_the_limited_section_has_no_paper_columns(built: tuple[Path, Path]) -> None:
+    _, out = built
+    limited = (out / "README.md").read_text().split("## Under `flops_m<=p25`")[1]
+    header = next(line for line in limited.splitlines() if line.startswith("| Method"))
+    assert "paper" not in header and header.count("|") == 5
+    assert "regret" in limited
+
+
+def test_the_files_are_written_atomically(built: tuple[Path, Path],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    root, out = built
+    for name in ("README.md", "peers_table.csv", "anchor.csv", "peers_anytime_fast.png",
+                 "peers_anytime_fast.csv", "peers_anytime_slow.png"):
+        assert (out / name).stat().st_size > 0, name
+    before = (out / "README.md").read_bytes()
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    # a write that fails at the rename leaves the old files whole and no temp file behind
+    monkeypatch.setattr("asebench._atomic.os.replace", broken)
+    with pytest.raises(OSError, match="disk full"):
+        write_report(root, out, STUDIES)
+    assert (out / "README.md").read_bytes() == before
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_missing_main_study_is_a_one_line_error(tmp_path: Path) -> None:
+    with pytest.raises(AsebenchError, match="no finished main peer study"):
+        write_report(tmp_path, tmp_path / "out", STUDIES)
+    assert peers_report.main(["--only", "nope", "--studies", str(tmp_path),
+                              "--out", str(tmp_path / "o")]) == 2
+
+
+def test_every_slow_library_gets_at_least_20_paired_seeds() -> None:
+    studies = {s.name: s for s in peer_studies()}
+    assert studies["main"].seeds == 500
+    for name in ("nevergrad", "synetune-tpe", "smac", "synetune-bore"):
+        assert studies[name].seeds >= 20 and studies[name].methods.startswith("ase,")
+    limited = [s for s in studies.values() if s.constraint]
+    assert limited and all(s.methods == studies["main"].methods for s in limited)
