@@ -175,3 +175,16 @@ def test_test_data_errors(trained_supernet, tmp_path: Path) -> None:
     shutil.copytree(sorted(extra.iterdir())[0], extra / "zebra")
     with pytest.raises(AsebenchError, match="not in the checkpoint \\['zebra'\\]"):
         get_backend("live", test_data=str(extra), **options)
+
+
+def test_supernet_sha256_names_the_weights(trained_supernet) -> None:
+    import hashlib
+
+    ckpt, data = trained_supernet
+    digest = hashlib.sha256(ckpt.read_bytes()).hexdigest()
+    live = get_backend("live", supernet=str(ckpt), data=str(data), calibration="24",
+                       supernet_sha256=digest)
+    assert live.space is not None
+    with pytest.raises(AsebenchError, match="has sha256 .*not the supernet_sha256"):
+        get_backend("live", supernet=str(ckpt), data=str(data), calibration="24",
+                    supernet_sha256="0" * 64)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -168,14 +169,29 @@ def _flag(name: str, value: Any) -> bool:
 
 
 _OPTIONS = ("device", "holdout", "calibration", "batch_size", "workers", "amp", "predictor",
-            "cache", "seed", "test_data")
+            "cache", "seed", "test_data", "supernet_sha256")
+
+
+def _check_digest(supernet: str, expected: str) -> None:
+    """Refuse a checkpoint file whose sha256 is not ``expected``."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    try:
+        with open(supernet, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise AsebenchError(f"cannot read supernet {supernet!r}: {exc.strerror or exc}") from None
+    if digest.hexdigest() != expected.strip().lower():
+        raise AsebenchError(
+            f"supernet {supernet!r} has sha256 {digest.hexdigest()[:16]}..., not the "
+            f"supernet_sha256 {expected.strip()[:16]}... the study names")
 
 
 def _test_scorer(scorer: Any, folder: str, workers: int, amp: bool) -> Any:
     """A scorer of ``scorer``'s supernet on the images of ``folder`` (one subfolder per class,
     exactly the checkpoint's classes), recalibrating BatchNorm from ``scorer``'s images."""
-    from pathlib import Path
-
     from asebench.supernet import Scorer, load_images, scan_image_folder
 
     if not Path(folder).is_dir():
@@ -216,12 +232,13 @@ def build_live_backend(dataset: str | None = None, supernet: str | None = None,
             digits export's ``test``; ``report()``, the study's ``test_accuracy`` and
             ``top5``, is then measured on its images with the same BatchNorm calibration
             as the reward; without it ``report()`` measures on the reward's own held-out
-            split).
+            split), ``supernet_sha256`` (the checkpoint file's expected sha256: the study
+            then records which weights it ran on, and a different file is refused).
 
     Raises:
         AsebenchError: a missing option or file, an unknown or malformed option, a
             ``test_data`` folder that does not exist or whose classes are not the
-            checkpoint's.
+            checkpoint's, a checkpoint whose sha256 is not ``supernet_sha256``.
     """
     from asebench._extras import require
 
@@ -241,6 +258,8 @@ def build_live_backend(dataset: str | None = None, supernet: str | None = None,
             f"the live backend needs torch ({exc}); install it with "
             "pip install 'asebench[live]'") from None
 
+    if opts.get("supernet_sha256") is not None and Path(str(supernet)).is_file():
+        _check_digest(str(supernet), str(opts["supernet_sha256"]))
     workers = _number("workers", opts.get("workers", 0), int)
     amp = _flag("amp", opts.get("amp", True))
     test_data = opts.get("test_data")
@@ -265,8 +284,6 @@ def build_live_backend(dataset: str | None = None, supernet: str | None = None,
 
 def live_datasets(**options: Any) -> tuple[str, ...]:
     """A live study's one dataset: the image folder's name."""
-    from pathlib import Path
-
     data = options.get("data")
     if data is None:
         raise AsebenchError("the live backend needs --data IMAGE_FOLDER")
