@@ -165,6 +165,8 @@ def test_test_data_errors(trained_supernet, tmp_path: Path) -> None:
     options = {"supernet": str(ckpt), "data": str(data), "calibration": "24"}
     with pytest.raises(AsebenchError, match="test_data=.*no such folder"):
         get_backend("live", test_data=str(tmp_path / "nowhere"), **options)
+    with pytest.raises(AsebenchError, match="holds a train/ folder"):
+        get_backend("live", test_data=str(data), **options)
     few = _copy_holdout(ckpt, data, tmp_path / "few")
     import shutil
 

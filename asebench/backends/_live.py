@@ -196,6 +196,9 @@ def _test_scorer(scorer: Any, folder: str, workers: int, amp: bool) -> Any:
 
     if not Path(folder).is_dir():
         raise AsebenchError(f"live backend option test_data={folder!r}: no such folder")
+    if (Path(folder) / "train").is_dir():  # an image folder reader would read train/ there
+        raise AsebenchError(f"live backend option test_data={folder!r} holds a train/ folder; "
+                            "give the test split's own folder (one subfolder per class)")
     classes = tuple(scorer.checkpoint.classes)
     found = scan_image_folder(folder).classes
     if set(found) != set(classes):
