@@ -56,3 +56,34 @@ def test_live_flags_are_checked(args: list[str], message: str, tmp_path: Path) -
     result = CliRunner().invoke(cli, ["run", *args, "--out", str(tmp_path / "s")])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_live_study_reports_on_test_data(trained_supernet: tuple[Path, Path],
+                                         tmp_path: Path) -> None:
+    """``--backend-opt test_data=FOLDER``: the study's test_accuracy comes from that folder
+    (here the held-out images with every label moved to the next class), the reward not."""
+    import shutil
+
+    from asebench.supernet import read_checkpoint
+
+    ckpt, data = trained_supernet
+    checkpoint = read_checkpoint(ckpt)
+    classes = list(checkpoint.classes)
+    test = tmp_path / "test"
+    for rel in checkpoint.holdout:
+        cls = Path(rel).parts[-2]
+        target = test / classes[(classes.index(cls) + 1) % len(classes)]
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(data / "train" / rel, target / Path(rel).name)
+    out = tmp_path / "study"
+    result = CliRunner().invoke(cli, [
+        "run", "--backend", "live", "--supernet", str(ckpt), "--data", str(data),
+        "--budget-queries", "4", "--seeds", "1", "--workers", "1", "--methods", "random",
+        "--backend-opt", "calibration=12", "--backend-opt", f"test_data={test}",
+        "--out", str(out), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    traces = pd.read_parquet(out / "traces")
+    assert (traces["test_accuracy"] != traces["reward"]).any()
+    metadata = json.loads((out / "metadata.json").read_text())
+    assert metadata["study"]["backend_options"]["test_data"] == str(test)
+    assert f"separate test split {test}" in metadata["reward_columns"]["toy"]

@@ -113,3 +113,80 @@ def test_errors(backend, capped, trained_supernet, tmp_path: Path) -> None:
         get_backend("live", supernet=str(ckpt), data=str(tmp_path / "nodata"))
     with pytest.raises(AsebenchError, match="batch_size='many' is not an integer"):
         get_backend("live", supernet=str(ckpt), data=str(data), batch_size="many")
+
+
+def _copy_holdout(ckpt: Path, data: Path, out: Path, shift: int = 0) -> Path:
+    """The checkpoint's held-out images copied into ``out/<class>/``; with ``shift`` each
+    image goes into the folder of class ``(c + shift) % n`` (wrong labels on purpose)."""
+    import shutil
+
+    from asebench.supernet import read_checkpoint
+
+    checkpoint = read_checkpoint(ckpt)
+    classes = list(checkpoint.classes)
+    root = data / "train" if (data / "train").is_dir() else data
+    for rel in checkpoint.holdout:
+        cls, name = Path(rel).parts[-2], Path(rel).name
+        target = out / classes[(classes.index(cls) + shift) % len(classes)]
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(root / rel, target / name)
+    return out
+
+
+def test_report_on_a_separate_test_split(backend, trained_supernet, tmp_path: Path) -> None:
+    from asebench.backends import describe
+
+    ckpt, data = trained_supernet
+    options = {"supernet": str(ckpt), "data": str(data), "calibration": "24",
+               "batch_size": "32"}
+    same = get_backend("live", test_data=str(_copy_holdout(ckpt, data, tmp_path / "same")),
+                       **options)
+    shifted = get_backend("live", **options, test_data=str(
+        _copy_holdout(ckpt, data, tmp_path / "shifted", shift=1)))
+    space = backend.space
+    archs = [space.largest(), space.smallest(), space.sample(np.random.default_rng(3))]
+    for arch in archs:
+        reward = backend.evaluate(arch, np.random.default_rng(0)).reward
+        # the same images as the reward's held-out split: the same numbers
+        assert same.report(arch)["test_accuracy"] == reward
+        assert same.evaluate(arch, np.random.default_rng(0)).reward == reward
+        # the report comes from the test folder (here with every label wrong), the reward
+        # still from the held-out split
+        assert shifted.evaluate(arch, np.random.default_rng(0)).reward == reward
+        assert shifted.report(arch)["test_accuracy"] != reward
+    assert shifted.report(archs[0])["madds_m"] == backend.report(archs[0])["madds_m"]
+    assert "separate test split" in describe(shifted).reward
+    assert str(tmp_path / "shifted") in describe(shifted).reward
+    assert "same held-out split" in describe(backend).reward
+
+
+def test_test_data_errors(trained_supernet, tmp_path: Path) -> None:
+    ckpt, data = trained_supernet
+    options = {"supernet": str(ckpt), "data": str(data), "calibration": "24"}
+    with pytest.raises(AsebenchError, match="test_data=.*no such folder"):
+        get_backend("live", test_data=str(tmp_path / "nowhere"), **options)
+    with pytest.raises(AsebenchError, match="holds a train/ folder"):
+        get_backend("live", test_data=str(data), **options)
+    few = _copy_holdout(ckpt, data, tmp_path / "few")
+    import shutil
+
+    shutil.rmtree(sorted(few.iterdir())[0])
+    with pytest.raises(AsebenchError, match="classes do not match the checkpoint's.*missing"):
+        get_backend("live", test_data=str(few), **options)
+    extra = _copy_holdout(ckpt, data, tmp_path / "extra")
+    shutil.copytree(sorted(extra.iterdir())[0], extra / "zebra")
+    with pytest.raises(AsebenchError, match="not in the checkpoint \\['zebra'\\]"):
+        get_backend("live", test_data=str(extra), **options)
+
+
+def test_supernet_sha256_names_the_weights(trained_supernet) -> None:
+    import hashlib
+
+    ckpt, data = trained_supernet
+    digest = hashlib.sha256(ckpt.read_bytes()).hexdigest()
+    live = get_backend("live", supernet=str(ckpt), data=str(data), calibration="24",
+                       supernet_sha256=digest)
+    assert live.space is not None
+    with pytest.raises(AsebenchError, match="has sha256 .*not the supernet_sha256"):
+        get_backend("live", supernet=str(ckpt), data=str(data), calibration="24",
+                    supernet_sha256="0" * 64)

@@ -16,8 +16,12 @@ from asebench.livedemo import QUICK, DemoResult, rank_fidelity, run_demo, spread
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
-    root = tmp_path_factory.mktemp("live-demo")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("live-demo")
+
+
+@pytest.fixture(scope="module")
+def demo(root: Path) -> DemoResult:
     return run_demo(root / "report", QUICK, work=root / "work", log=lambda _: None)
 
 
@@ -38,6 +42,56 @@ def test_search_answers_within_the_cap(demo: DemoResult) -> None:
     assert (runs["queries"] <= QUICK.queries).all()
     assert runs.groupby("method")["seed"].apply(list).tolist() == \
         [list(range(QUICK.search_seeds))] * 2
+
+
+def test_search_went_through_a_study(demo: DemoResult, root: Path) -> None:
+    from asebench.study._verify import verify_study
+
+    study = Path(demo.study)
+    assert study == root / "work" / "study"
+    metadata = json.loads((study / "metadata.json").read_text())
+    assert metadata["status"] == "complete" and verify_study(study) == []
+    config = metadata["study"]
+    assert config["backend"] == "live" and config["seeds"] == QUICK.search_seeds
+    assert config["budget_queries"] == QUICK.queries
+    assert config["constraints"]["expressions"] == [f"madds_m<={demo.cap:g}"]
+    assert config["backend_options"]["test_data"] == str(root / "work" / "digits" / "test")
+    ase = next(m for m in config["methods"] if m["label"] == "ase")
+    assert {k: ase["options"][k] for k in ("K", "M", "lr", "entropy_weight")} == \
+        {"K": 10, "M": 3, "lr": 3e-4, "entropy_weight": 1e-3}  # the live backend's defaults
+    assert "separate test split" in metadata["reward_columns"]["digits"]
+    stored = pd.read_parquet(study / "runs")
+    assert stored["reward"].tolist() == demo.runs["valid_top1"].tolist()
+    assert len(pd.read_parquet(study / "traces")) == len(demo.queried)
+
+
+def test_a_rerun_reuses_the_finished_study(demo: DemoResult, root: Path) -> None:
+    from asebench.livedemo._search import run_searches, search_spec
+
+    work = root / "work"
+    spec = search_spec(work / "supernet.pt", work / "digits", work / "digits" / "test",
+                       demo.cap, QUICK.methods, QUICK.search_seeds, QUICK.queries, QUICK.seed,
+                       QUICK.calibration)
+    before = pd.read_parquet(Path(demo.study) / "runs")
+    study = run_searches(spec, work / "study")
+    metadata = json.loads((study / "metadata.json").read_text())
+    assert len(metadata["history"]) == 1 and metadata["status"] == "complete"
+    pd.testing.assert_frame_equal(pd.read_parquet(study / "runs"), before)
+
+
+def test_answers_are_reported_on_the_test_split(demo: DemoResult, root: Path) -> None:
+    from asebench.supernet import Scorer, load_images, read_checkpoint, scan_image_folder
+
+    work = root / "work"
+    valid = Scorer.from_checkpoint(work / "supernet.pt", work / "digits", device="cpu",
+                                   calibration=QUICK.calibration, seed=QUICK.seed)
+    classes = read_checkpoint(work / "supernet.pt").classes
+    test = Scorer(valid.supernet, load_images(scan_image_folder(
+        work / "digits" / "test", classes=classes), QUICK.size), valid.calibration)
+    answers = [valid.space.from_string(a) for a in demo.runs["arch"]]
+    assert demo.runs["test_top1"].tolist() == [test.score(a).top1 for a in answers]
+    assert demo.runs["valid_top1"].tolist() == [valid.score(a).top1 for a in answers]
+    assert (demo.runs["test_top1"] != demo.runs["valid_top1"]).any()
 
 
 def test_ranking_and_report(demo: DemoResult) -> None:

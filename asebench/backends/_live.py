@@ -6,12 +6,19 @@ query took, ``metrics`` the MAdds and parameters (millions). Both are analytic, 
 query (:meth:`LiveBackend.arch_metrics`), so a constraint such as the paper's MAdds <= 600M
 (``--constraint madds_m<=600``) restricts the search before anything is scored. Torch is
 imported only when a live backend is built.
+
+``report`` (a study's ``test_accuracy`` and ``top5`` columns) is measured on the same held-out
+split as the reward unless the backend is given a separate test split (``test_data=FOLDER``,
+an image folder with one subfolder per class): then on that folder's images, with BatchNorm
+recalibrated from the same training images as the reward, so the reported accuracy is not the
+number the search maximised.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,19 +44,27 @@ class LiveBackend:
             the reward instead of measurement (``report`` still measures).
         cache: answer a repeated network (skips canonicalised) from memory.
         dataset: the study's name for the image set (a label for reports).
+        test_scorer: scores the same supernet on a separate test split (same BatchNorm
+            calibration images as ``scorer``); when given, ``report`` measures on it instead
+            of on the reward's held-out split.
+        test_split: a label for that split in :meth:`describe` (e.g. its folder).
     """
 
     def __init__(self, scorer: Any, predictor: Any | None = None, cache: bool = True,
-                 dataset: str = "") -> None:
+                 dataset: str = "", test_scorer: Any | None = None,
+                 test_split: str = "") -> None:
         from asebench.supernet import analytic_cost
 
         self.scorer = scorer
         self.predictor = predictor
+        self.test_scorer = test_scorer
+        self.test_split = test_split
         self._space: MobileNetSpace = scorer.space
         self._config = scorer.supernet.config
         self._analytic_cost = analytic_cost
         self.dataset = dataset
         self._cache: dict[Arch, tuple[float, float]] | None = {} if cache else None
+        self._test_cache: dict[Arch, tuple[float, float]] | None = {} if cache else None
 
     @property
     def space(self) -> MobileNetSpace:
@@ -61,10 +76,17 @@ class LiveBackend:
 
     def describe(self) -> BackendInfo:
         """The live MobileNet space; MAdds and parameters are known before a query, and
-        ASE-NAS takes the paper's ImageNet settings (Sec. IV-B) here."""
+        ASE-NAS takes the paper's ImageNet settings (Sec. IV-B) here. ``reward`` names the
+        split the report columns are measured on as well (the reward's held-out split, or
+        the separate test split)."""
+        reward = "predicted top-1" if self.predictor is not None else "held-out top-1"
+        if self.test_scorer is not None:
+            where = f" {self.test_split}" if self.test_split else ""
+            reward += f"; report: top-1 on the separate test split{where}"
+        else:
+            reward += "; report: top-1 on the same held-out split"
         return BackendInfo(
-            benchmark="live", dataset=self.dataset,
-            reward="predicted top-1" if self.predictor is not None else "held-out top-1",
+            benchmark="live", dataset=self.dataset, reward=reward,
             report_columns=("test_accuracy", "top5", "madds_m", "params_m"),
             metrics=(MetricInfo("madds_m", "M MAdds"), MetricInfo("params_m", "M params")),
             method_defaults={"ase": LIVE_ASE_DEFAULTS})
@@ -86,12 +108,7 @@ class LiveBackend:
         return {"madds_m": cost.madds_m, "params_m": cost.params_m}
 
     def _measure(self, arch: Arch) -> tuple[float, float]:
-        if self._cache is not None and arch in self._cache:
-            return self._cache[arch]
-        score = self.scorer.score(arch)
-        if self._cache is not None:
-            self._cache[arch] = (score.top1, score.top5)
-        return score.top1, score.top5
+        return _scored(self.scorer, self._cache, arch)
 
     def evaluate(self, arch: Arch, rng: np.random.Generator) -> Evaluation:
         """Reward (top-1 %, measured or predicted), real seconds, MAdds/params metrics."""
@@ -106,10 +123,28 @@ class LiveBackend:
         return Evaluation(reward, time.perf_counter() - t0, metrics)
 
     def report(self, arch: Arch) -> Mapping[str, float]:
-        """Measured held-out top-1 as ``test_accuracy``, plus top-5, MAdds and parameters."""
+        """Measured top-1 as ``test_accuracy``, plus top-5, MAdds and parameters.
+
+        Measured on the separate test split when the backend has one (``test_scorer``),
+        else on the reward's held-out split (then ``test_accuracy`` is the measured reward).
+        """
         canonical = self._check(arch)
-        top1, top5 = self._measure(canonical)
+        if self.test_scorer is not None:
+            top1, top5 = _scored(self.test_scorer, self._test_cache, canonical)
+        else:
+            top1, top5 = self._measure(canonical)
         return {"test_accuracy": top1, "top5": top5, **self.cost(canonical)}
+
+
+def _scored(scorer: Any, cache: dict[Arch, tuple[float, float]] | None,
+            arch: Arch) -> tuple[float, float]:
+    """``(top-1, top-5)`` of ``arch`` by ``scorer``, from ``cache`` when it holds them."""
+    if cache is not None and arch in cache:
+        return cache[arch]
+    score = scorer.score(arch)
+    if cache is not None:
+        cache[arch] = (score.top1, score.top5)
+    return score.top1, score.top5
 
 
 def _number(name: str, value: Any, kind: type) -> Any:
@@ -134,7 +169,49 @@ def _flag(name: str, value: Any) -> bool:
 
 
 _OPTIONS = ("device", "holdout", "calibration", "batch_size", "workers", "amp", "predictor",
-            "cache", "seed")
+            "cache", "seed", "test_data", "supernet_sha256")
+
+
+def _check_digest(supernet: str, expected: str) -> None:
+    """Refuse a checkpoint file whose sha256 is not ``expected``."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    try:
+        with open(supernet, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise AsebenchError(f"cannot read supernet {supernet!r}: {exc.strerror or exc}") from None
+    if digest.hexdigest() != expected.strip().lower():
+        raise AsebenchError(
+            f"supernet {supernet!r} has sha256 {digest.hexdigest()[:16]}..., not the "
+            f"supernet_sha256 {expected.strip()[:16]}... the study names")
+
+
+def _test_scorer(scorer: Any, folder: str, workers: int, amp: bool) -> Any:
+    """A scorer of ``scorer``'s supernet on the images of ``folder`` (one subfolder per class,
+    exactly the checkpoint's classes), recalibrating BatchNorm from ``scorer``'s images."""
+    from asebench.supernet import Scorer, load_images, scan_image_folder
+
+    if not Path(folder).is_dir():
+        raise AsebenchError(f"live backend option test_data={folder!r}: no such folder")
+    if (Path(folder) / "train").is_dir():  # an image folder reader would read train/ there
+        raise AsebenchError(f"live backend option test_data={folder!r} holds a train/ folder; "
+                            "give the test split's own folder (one subfolder per class)")
+    classes = tuple(scorer.checkpoint.classes)
+    found = scan_image_folder(folder).classes
+    if set(found) != set(classes):
+        extra = sorted(set(found) - set(classes))
+        missing = sorted(set(classes) - set(found))
+        raise AsebenchError(
+            f"live backend option test_data={folder!r}: its classes do not match the "
+            f"checkpoint's ({len(found)} class folders vs {len(classes)} classes"
+            + (f"; missing {missing[:5]}" if missing else "")
+            + (f"; not in the checkpoint {extra[:5]}" if extra else "") + ")")
+    images = load_images(scan_image_folder(folder, classes=classes),
+                         scorer.supernet.config.resolution, workers=workers)
+    return Scorer(scorer.supernet, images, scorer.calibration, scorer.batch_size, amp)
 
 
 def build_live_backend(dataset: str | None = None, supernet: str | None = None,
@@ -153,7 +230,18 @@ def build_live_backend(dataset: str | None = None, supernet: str | None = None,
         **opts: ``device`` (auto), ``holdout`` (images, default all of the checkpoint's),
             ``calibration`` (BN recalibration images, 500), ``batch_size`` (250), ``workers``
             (0), ``amp`` (true), ``predictor`` (file from ``asebench supernet predictor``),
-            ``cache`` (true), ``seed`` (0, picks the calibration images).
+            ``cache`` (true), ``seed`` (0, picks the calibration images), ``test_data`` (an
+            image folder with one subfolder per class of the checkpoint, such as the
+            digits export's ``test``; ``report()``, the study's ``test_accuracy`` and
+            ``top5``, is then measured on its images with the same BatchNorm calibration
+            as the reward; without it ``report()`` measures on the reward's own held-out
+            split), ``supernet_sha256`` (the checkpoint file's expected sha256: the study
+            then records which weights it ran on, and a different file is refused).
+
+    Raises:
+        AsebenchError: a missing option or file, an unknown or malformed option, a
+            ``test_data`` folder that does not exist or whose classes are not the
+            checkpoint's, a checkpoint whose sha256 is not ``supernet_sha256``.
     """
     from asebench._extras import require
 
@@ -173,24 +261,32 @@ def build_live_backend(dataset: str | None = None, supernet: str | None = None,
             f"the live backend needs torch ({exc}); install it with "
             "pip install 'asebench[live]'") from None
 
+    if opts.get("supernet_sha256") is not None and Path(str(supernet)).is_file():
+        _check_digest(str(supernet), str(opts["supernet_sha256"]))
+    workers = _number("workers", opts.get("workers", 0), int)
+    amp = _flag("amp", opts.get("amp", True))
+    test_data = opts.get("test_data")
+    if test_data is not None and not str(test_data).strip():
+        raise AsebenchError("live backend option test_data is empty; give an image folder")
     scorer = Scorer.from_checkpoint(
         str(supernet), str(data), device=str(opts.get("device", "auto")),
         holdout=_number("holdout", opts.get("holdout"), int),
         calibration=_number("calibration", opts.get("calibration", 500), int),
         batch_size=_number("batch_size", opts.get("batch_size", 250), int),
-        workers=_number("workers", opts.get("workers", 0), int),
-        amp=_flag("amp", opts.get("amp", True)), seed=_number("seed", opts.get("seed", 0), int))
+        workers=workers, amp=amp, seed=_number("seed", opts.get("seed", 0), int))
+    test_scorer = None
+    if test_data is not None:
+        test_scorer = _test_scorer(scorer, str(test_data), workers, amp)
     predictor = None
     if opts.get("predictor"):
         predictor = AccuracyPredictor.load(str(opts["predictor"]))
     return LiveBackend(scorer, predictor, _flag("cache", opts.get("cache", True)),
-                       dataset or "")
+                       dataset or "", test_scorer,
+                       "" if test_data is None else str(test_data))
 
 
 def live_datasets(**options: Any) -> tuple[str, ...]:
     """A live study's one dataset: the image folder's name."""
-    from pathlib import Path
-
     data = options.get("data")
     if data is None:
         raise AsebenchError("the live backend needs --data IMAGE_FOLDER")

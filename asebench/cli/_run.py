@@ -113,7 +113,9 @@ def run(methods: str | None, datasets: str | None, seeds: int, protocol: str | N
 
     With --backend live, --data is the image folder the supernet was trained on, --supernet
     its checkpoint, --budget is real seconds per run, and ASE-NAS takes the paper's ImageNet
-    settings (K=10, M=3, lr 3e-4, entropy 1e-3) unless --set changes them.
+    settings (K=10, M=3, lr 3e-4, entropy 1e-3) unless --set changes them. Its test accuracy
+    is the reward's held-out split unless --backend-opt test_data=FOLDER names a separate
+    test split (one subfolder per class).
     """
     from asebench.analysis import load, study_markdown
     from asebench.study import (

@@ -3,7 +3,9 @@
 Exports scikit-learn's UCI digits, trains the ``tiny`` elastic supernet on them with
 progressive shrinking, measures its largest and smallest sub-networks on a held-out test split,
 checks its ranking of sub-networks against stand-alone training (Kendall tau, Spearman rho) and
-compares ASE-NAS with random search under a MAdds cap, then writes ``reports/live/``.
+compares ASE-NAS with random search under a MAdds cap, then writes ``reports/live/``. The
+search is a study (:func:`asebench.study.run_study` on the live backend, answers reported on
+the test split through its ``test_data`` option), stored in the work folder's ``study/``.
 
 >>> from asebench.livedemo import QUICK, run_demo
 >>> result = run_demo("reports-live-quick", QUICK)

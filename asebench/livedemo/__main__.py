@@ -13,8 +13,8 @@ from asebench.errors import AsebenchError
 @click.option("--out", default="reports/live", show_default=True,
               type=click.Path(file_okay=False), help="Report folder (replaced at the end).")
 @click.option("--work", default=None, type=click.Path(file_okay=False),
-              help="Folder for the exported digits and the checkpoint "
-                   "[default: build/live-demo].")
+              help="Folder for the exported digits, the checkpoints and the search's "
+                   "study (reused by a rerun of the same study) [default: build/live-demo].")
 @click.option("--quick", is_flag=True, help="A small subset: every step in seconds (tests).")
 def main(out: str, work: str | None, quick: bool) -> None:
     """Digits -> supernet -> quality, ranking fidelity, ASE-NAS vs random -> report."""

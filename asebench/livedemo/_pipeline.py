@@ -5,6 +5,10 @@ Splits: the exported ``test`` folder (never trained, searched or selected on) gi
 accuracy the report states; the checkpoint's held-out split of the training pool is the search's
 validation reward; the rest of the training pool trains the supernet and the stand-alone
 networks and recalibrates BatchNorm.
+
+The search is an ordinary study (:func:`asebench.study.run_study` on the live backend with
+``test_data`` set to the test folder), stored under the work folder (``study/``) and read back
+from there; a rerun with the same weights, settings and code reuses its finished chunks.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from asebench.digits import export_digits, read_manifest
 from asebench.errors import AsebenchError
 from asebench.livedemo._config import FULL, DemoConfig
 from asebench.livedemo._ranking import rank_fidelity, spread_archs
-from asebench.livedemo._search import run_searches
+from asebench.livedemo._search import read_searches, run_searches, search_spec
 from asebench.livedemo._standalone import StandaloneConfig
 from asebench.records import Arch
 
@@ -46,6 +50,9 @@ class DemoResult:
     cap: float
     timings: Mapping[str, float]
     config: DemoConfig
+    study: str = ""
+    """The search's study folder (``asebench verify`` checks it, :func:`asebench.analysis.load`
+    reads it)."""
 
 
 def _log(message: str) -> None:
@@ -130,8 +137,8 @@ def run_demo(out: str | os.PathLike[str], config: DemoConfig = FULL,
     Args:
         out: report folder (replaced atomically at the end).
         config: the demo settings (:data:`FULL` or :data:`QUICK`).
-        work: folder for the exported digits and the checkpoint (default
-            ``build/live-demo``).
+        work: folder for the exported digits, the checkpoints and the search's study
+            (default ``build/live-demo``).
         log: receives a progress line per step.
     """
     import torch
@@ -180,7 +187,6 @@ def _run(out: Path, config: DemoConfig, work: str | os.PathLike[str] | None,
          log: Callable[[str], None]) -> DemoResult:
     import torch
 
-    from asebench.backends import LiveBackend
     from asebench.livedemo._report import write_report
     from asebench.supernet import analytic_cost
 
@@ -217,20 +223,18 @@ def _run(out: Path, config: DemoConfig, work: str | os.PathLike[str] | None,
     t0 = time.perf_counter()
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
-    cap = float(np.quantile([madds(space.sample(rng)) for _ in range(2000)],
-                            config.cap_quantile))
-    backend = LiveBackend(valid)
-    test_cache: dict[Arch, float] = {}
-
-    def test_score(arch: Arch) -> float:
-        if arch not in test_cache:
-            test_cache[arch] = tester.score(arch).top1
-        return test_cache[arch]
-
-    runs, queried = run_searches(backend, cap, config.methods, config.search_seeds,
-                                 config.queries, config.seed, test_score)
+    quantile = np.quantile([madds(space.sample(rng)) for _ in range(2000)],
+                           config.cap_quantile)
+    # a study keeps a constraint's limit to 6 significant digits: the cap is that number,
+    # so that an answer is feasible here exactly when the study accepts it
+    cap = float(f"{quantile:g}")
+    spec = search_spec(main.ckpt, data, data / "test", cap, config.methods,
+                       config.search_seeds, config.queries, config.seed, config.calibration)
+    study = run_searches(spec, work_dir / "study")
+    runs, queried = read_searches(study, cap, madds, space.from_string)
     timings["search_s"] = time.perf_counter() - t0
-    log(f"search: {len(runs)} runs under {cap:.3f} MMAdds ({timings['search_s']:.1f} s)")
+    log(f"search: {len(runs)} runs under {cap:.3f} MMAdds, study in {study} "
+        f"({timings['search_s']:.1f} s)")
 
     t0 = time.perf_counter()
     ranked, rank_cfg = main, config
@@ -262,7 +266,7 @@ def _run(out: Path, config: DemoConfig, work: str | os.PathLike[str] | None,
     timings["total_s"] = time.perf_counter() - t_start
 
     result = DemoResult(str(out), supernet, ranking, fidelity, runs, queried, history, cap,
-                        timings, config)
+                        timings, config, str(study))
     write_report(result, data)
     log(f"report in {out} ({time.perf_counter() - t_start:.1f} s in all)")
     return result

@@ -179,6 +179,24 @@ def _ranking_task(cfg: Any, rank: pd.DataFrame) -> list[str]:
         + (" at that resolution (MAdds below are at it)." if cfg.rank_size else ".")]
 
 
+def _ase_settings(result: DemoResult) -> str:
+    """ASE-NAS's options as the study recorded them (what its runs used)."""
+    try:
+        config = json.loads((Path(result.study) / "metadata.json").read_text())["study"]
+        ase = next(m for m in config["methods"] if m["label"] == "ase")["options"]
+    except (OSError, ValueError, KeyError, StopIteration):
+        return "the study's settings"
+    return ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+                     for k, v in sorted(ase.items()))
+
+
+def _study_place(result: DemoResult) -> str:
+    if not result.study:
+        return ""
+    return (f", stored in `{result.study}` (`asebench verify {result.study}` checks it; a "
+            f"rerun with the same weights, settings and code reuses its runs)")
+
+
 def _readme(result: DemoResult, paired: dict[str, Any], manifest: dict[str, Any]) -> str:
     cfg, sup, rank, fid, runs = (result.config, result.supernet, result.ranking,
                                  result.fidelity, result.runs)
@@ -259,9 +277,13 @@ def _readme(result: DemoResult, paired: dict[str, Any], manifest: dict[str, Any]
         f"random sub-networks). Both methods see only feasible sub-networks (analytic MAdds; the"
         f" cap restricts the backend), {cfg.search_seeds} paired seeds each, {cfg.queries} "
         f"queries per run (a query budget, so CPU sharing cannot change a run); reward = "
-        f"validation top-1 with inherited weights. ASE-NAS: the paper's ImageNet settings "
-        f"(K=10, M=3, lr 3e-4, entropy 1e-3) and its rule that a center is replaced only by a "
-        f"feasible candidate.",
+        f"validation top-1 with inherited weights. ASE-NAS: {_ase_settings(result)} (the "
+        f"live backend's defaults: the paper's ImageNet settings) and its rule that a center "
+        f"is replaced only by a feasible candidate. The runs are an ordinary study "
+        f"(`asebench.study.run_study` on the live backend, one worker){_study_place(result)}; "
+        f"the backend reports every answer on the test split (`--backend-opt "
+        f"test_data=digits/test`), so test top-1 below is measured there, not on the "
+        f"validation split that gives the reward.",
         "",
         "| method | answers within the cap | test top-1 (mean ± sd) | validation top-1 | "
         "MAdds (M) |",
