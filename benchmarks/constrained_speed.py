@@ -33,7 +33,7 @@ import pandas as pd
 
 from asebench.constraints import feasible_set
 from asebench.spaces import NB201Space
-from asebench.study import DEFAULT_LABELS, StudySpec, plan_chunks, run_study
+from asebench.study import DEFAULT_LABELS, StudySpec, plan_chunks, resolve_spec, run_study
 from asebench.tables import default_table
 
 REPO = Path(__file__).resolve().parents[1]
@@ -135,7 +135,7 @@ def main() -> None:
         for key, value in zip(totals, _check(out, expression)):
             totals[key] += value
         print(json.dumps({"limit": expression, "wall_s": walls[expression],
-                          "runs": sum(len(c) for c in plan_chunks(spec)),
+                          "runs": sum(len(c) for c in plan_chunks(resolve_spec(spec))),
                           "cpu_s_by_label": _cpu_by_label(out)}))
     constrained = sum(walls.values())
     result["constrained"] = {

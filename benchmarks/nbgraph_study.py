@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from asebench.study import DEFAULT_LABELS, StudySpec, plan_chunks, run_study
+from asebench.study import DEFAULT_LABELS, StudySpec, plan_chunks, resolve_spec, run_study
 
 
 def _load() -> str:
@@ -29,7 +29,7 @@ def _load() -> str:
 
 
 def _timed(spec: StudySpec, out: Path, workers: int) -> dict[str, object]:
-    total = sum(len(c) for c in plan_chunks(spec))
+    total = sum(len(c) for c in plan_chunks(resolve_spec(spec)))
     before = _load()
     tic = time.perf_counter()
     run_study(spec, out, workers=workers, progress=False)

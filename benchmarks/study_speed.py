@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from asebench.study import StudySpec, plan_chunks, run_study
+from asebench.study import StudySpec, plan_chunks, resolve_spec, run_study
 
 
 def _load() -> str:
@@ -43,7 +43,7 @@ def main() -> None:
     args = parser.parse_args()
     spec = StudySpec(seeds=args.seeds) if args.methods is None else StudySpec(
         methods=tuple(args.methods.split(",")), seeds=args.seeds)
-    total = sum(len(c) for c in plan_chunks(spec))
+    total = sum(len(c) for c in plan_chunks(resolve_spec(spec)))
     workers = [int(w) for w in args.workers.split(",")]
     root = args.keep or Path(tempfile.mkdtemp(prefix="asebench-study-speed-"))
     print(f"study: {total} runs ({len(spec.method_specs)} labels x {len(spec.datasets)} "
