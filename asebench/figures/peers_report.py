@@ -71,11 +71,9 @@ def peer_studies(seeds: int = 500, nevergrad_seeds: int = 100, tpe_seeds: int = 
                  constrained_seeds: int = 50) -> tuple[PeerStudy, ...]:
     """The report's studies (seed counts as given; the defaults are the committed report's).
 
-    Each slow library gets at least 20 seeds and at most what fits in about 30 minutes of 2
-    cores: per run, with ASE-NAS's paired run, about 2.3 s (Nevergrad NGOpt), 3.8 s (Syne
-    Tune TPE), 40 s (Syne Tune BORE), 48 s (SMAC3 HPO), three datasets per seed. SMAC3 and
-    BORE get the 20 that fit; NGOpt and Syne Tune TPE get 100 (300 and 200 would fit), so
-    that the whole report stays near an hour and a quarter cold.
+    Each slow library gets at least 20 seeds, fewer than fit in 30 minutes of 2 cores, so that
+    the whole report stays near an hour cold: SMAC3 and BORE 20 (about 16 and 18 minutes),
+    NGOpt and Syne Tune TPE 100 (about 4 and 8 minutes).
     """
     return (
         PeerStudy("main", FAST, seeds, why="the libraries under a second per run"),
