@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
     from asebench.constraints import Feasibility
 
-from asebench._outputs import check_output_dir
 from asebench.backends import BackendInfo, describe, unwrap
 from asebench.errors import AsebenchError
 from asebench.search import JSONValue, cost_hint_of
@@ -178,8 +177,15 @@ def run_study(spec: StudySpec, out_dir: str | os.PathLike[str], *, workers: int 
 
 
 def _make_folder(root: Path) -> None:
-    check_output_dir(root, "--out")
-    root.mkdir(parents=True, exist_ok=True)
+    # A plain mkdir, not check_output_dir: its probe removes the folders it believes it made,
+    # and with two runs started at once on a new folder that may be the other run's, just
+    # made, whose lock file then has nowhere to go. The store probes the folder once it is ours.
+    if root.exists() and not root.is_dir():
+        raise AsebenchError(f"cannot write --out {root}: it exists and is not a folder")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise AsebenchError(f"cannot write --out {root}: {exc.strerror or exc}") from None
 
 
 def _remove_created(created: Sequence[Path]) -> None:
