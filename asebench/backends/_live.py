@@ -174,18 +174,15 @@ _OPTIONS = ("device", "holdout", "calibration", "batch_size", "workers", "amp", 
 
 def _check_digest(supernet: str, expected: str) -> None:
     """Refuse a checkpoint file whose sha256 is not ``expected``."""
-    import hashlib
+    from asebench.tables import sha256_file
 
-    digest = hashlib.sha256()
     try:
-        with open(supernet, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+        digest = sha256_file(Path(supernet))
     except OSError as exc:
         raise AsebenchError(f"cannot read supernet {supernet!r}: {exc.strerror or exc}") from None
-    if digest.hexdigest() != expected.strip().lower():
+    if digest != expected.strip().lower():
         raise AsebenchError(
-            f"supernet {supernet!r} has sha256 {digest.hexdigest()[:16]}..., not the "
+            f"supernet {supernet!r} has sha256 {digest[:16]}..., not the "
             f"supernet_sha256 {expected.strip()[:16]}... the study names")
 
 

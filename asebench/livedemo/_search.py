@@ -13,7 +13,6 @@ backend's defaults (the paper's ImageNet settings), which the study runner fills
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,16 +21,9 @@ import pandas as pd
 
 from asebench.records import Arch
 from asebench.study import StudySpec
+from asebench.tables import sha256_file
 
 __all__ = ["read_searches", "run_searches", "search_spec"]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def search_spec(supernet: Path, data: Path, test_data: Path, cap: float,
@@ -55,7 +47,7 @@ def search_spec(supernet: Path, data: Path, test_data: Path, cap: float,
     return StudySpec(
         methods=tuple(methods), datasets=(data.resolve().name,), seeds=seeds,
         budget_queries=queries, master_seed=master_seed, backend="live",
-        backend_options={"supernet": str(supernet), "supernet_sha256": _sha256(supernet),
+        backend_options={"supernet": str(supernet), "supernet_sha256": sha256_file(supernet),
                          "test_data": str(test_data), "device": "cpu",
                          "calibration": calibration, "seed": master_seed},
         data=str(data), constraints=(f"madds_m<={cap:g}",))
