@@ -17,20 +17,17 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from asebench.tables import sha256_file
+
 __all__ = ["Entry", "FileRecord", "MANIFEST_DIR", "Provenance", "current_provenance",
            "file_sha256", "read_entries", "study_id"]
 
 MANIFEST_DIR = "manifest"
-_CHUNK_BYTES = 1 << 20
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(_CHUNK_BYTES):
-            digest.update(block)
-    return digest.hexdigest()
+    """Hex sha256 of a file's bytes (the tables' :func:`~asebench.tables.sha256_file`)."""
+    return sha256_file(Path(path))
 
 
 def study_id(config: Mapping[str, object]) -> str:
