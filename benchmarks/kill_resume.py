@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from asebench.analysis import load
-from asebench.study._manifest import read_entries
+from asebench.store import read_entries
 
 ARGS = ["--methods", "random,ase,local", "--datasets", "cifar10,cifar100", "--seeds", "24",
         "--chunk-size", "2", "--workers", "2", "--no-progress"]

@@ -25,10 +25,9 @@ from pathlib import Path
 
 from _timing import median_seconds
 
+from asebench._atomic import atomic_write_text
+from asebench.store import check_store, file_sha256, read_entries
 from asebench.study import StudySpec, run_study
-from asebench.study._manifest import file_sha256, read_entries
-from asebench.study._store import atomic_write_text
-from asebench.study._verify import check_store
 
 
 def main() -> None:

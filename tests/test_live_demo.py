@@ -45,7 +45,7 @@ def test_search_answers_within_the_cap(demo: DemoResult) -> None:
 
 
 def test_search_went_through_a_study(demo: DemoResult, root: Path) -> None:
-    from asebench.study._verify import verify_study
+    from asebench.store import verify_study
 
     study = Path(demo.study)
     assert study == root / "work" / "study"

@@ -20,9 +20,8 @@ import pytest
 
 from asebench.analysis import load
 from asebench.errors import AsebenchError
+from asebench.store import Layout, StudyLock, is_locked, verify_study
 from asebench.study import StudySpec, run_study
-from asebench.study._lock import LOCK_FILE, StudyLock, is_locked
-from asebench.study._verify import verify_study
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = StudySpec(methods=("random", "local"), datasets=("cifar10",), seeds=6, chunk_size=2)
@@ -48,7 +47,7 @@ def _wait_for_holder(out: Path, process: subprocess.Popen[bytes]) -> dict[str, o
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
         try:
-            text = (out / LOCK_FILE).read_text()
+            text = Layout(out).lock.read_text()
             if text.strip():
                 return dict(json.loads(text))
         except (OSError, ValueError):
@@ -98,8 +97,7 @@ def test_verify_finds_duplicate_seeds_behind_a_valid_checksum(reference: Path,
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from asebench.study import StudyStore
-    from asebench.study._manifest import read_entries
+    from asebench.store import ChunkWriter, ParquetStore, read_entries
 
     study = tmp_path / "study"
     shutil.copytree(reference, study)
@@ -107,8 +105,7 @@ def test_verify_finds_duplicate_seeds_behind_a_valid_checksum(reference: Path,
     runs = pq.read_table(study / entry.runs.file)
     doubled = runs.set_column(runs.schema.get_field_index("seed"), "seed",
                               pa.array([0] * runs.num_rows, pa.int64()))
-    store = StudyStore(study)
-    store.study, store.made_by = entry.study, entry.made_by
+    store = ParquetStore(study, ChunkWriter(entry.study, entry.made_by))
     store.write_chunk(key, doubled, pq.read_table(study / entry.traces.file))
     problems = [p.line() for p in verify_study(study)]
     assert len(problems) == 1 and "seeds are not 0..1 once each (1 repeated" in problems[0]
@@ -222,14 +219,14 @@ def test_a_second_run_on_a_busy_folder_is_refused_naming_the_holder(reference: P
     out = tmp_path / "study"
     shutil.copytree(reference, out)
     # the holder: another process holding the folder's lock until its stdin closes
-    holder_code = ("import sys; from pathlib import Path; from asebench.study._lock import "
+    holder_code = ("import sys; from pathlib import Path; from asebench.store import "
                    "StudyLock; lock = StudyLock(Path(sys.argv[1])); lock.acquire(); "
                    "print('held', flush=True); sys.stdin.read()")
     holder = subprocess.Popen([sys.executable, "-c", holder_code, str(out)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "held\n"
-        record = json.loads((out / LOCK_FILE).read_text())
+        record = json.loads(Layout(out).lock.read_text())
         before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
         second = subprocess.run(
             _cli("run", "--methods", "random,local", "--datasets", "cifar10", "--seeds", "6",
@@ -277,7 +274,7 @@ def test_a_lock_left_by_a_killed_run_is_taken_over(tmp_path: Path) -> None:
     notices = [line for line in second.stderr.splitlines() if "taking over" in line]
     assert len(notices) == 1 and f"pid {holder['pid']}" in notices[0]
     assert verify_study(out) == []
-    assert (out / LOCK_FILE).read_text() == ""  # released
+    assert Layout(out).lock.read_text() == ""  # released
 
 
 def test_readers_never_block_or_take_the_lock(reference: Path) -> None:

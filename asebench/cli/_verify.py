@@ -18,11 +18,11 @@ def verify(study_dir: str) -> None:
     """
     from pathlib import Path
 
-    from asebench.study._verify import verify_study
+    from asebench.store import Layout, read_entries, verify_study
 
     root = Path(study_dir)
     problems = verify_study(root)
-    if problems and not (root / "metadata.json").is_file():
+    if problems and not Layout(root).metadata.is_file():
         from asebench.errors import AsebenchError
 
         raise AsebenchError(f"{root} is not a study directory (no metadata.json)")
@@ -31,8 +31,6 @@ def verify(study_dir: str) -> None:
     if problems:
         click.echo(f"{root}: {len(problems)} problem(s)", err=True)
         raise click.exceptions.Exit(1)
-    from asebench.study._manifest import read_entries
-
     entries = read_entries(root)[0]
     runs = sum(e.runs.rows for e in entries.values())
     click.echo(f"{root}: sound ({len(entries)} chunks, {runs} runs, checksums match)")

@@ -334,24 +334,15 @@ def caption_pareto(answers: pd.DataFrame, fronts: pd.DataFrame) -> str:
 def hardware_entries(plan: HardwareStudies, out: Path, root: Path, workers: int | None,
                      progress: bool, say: Callable[[str], None], command: str) -> list[Any]:
     """Run (or reuse) the constrained studies, write the two figures; the README entries."""
-    import time
-
-    from asebench.analysis import load
-    from asebench.figures._studies import study_directory
-    from asebench.study import run_study
+    from asebench.figures._run import StudyRunner
     from asebench.tables import default_table
 
     table = default_table(plan.data)
     if plan.for_table(table) is not plan:
         say(f"hardware: table {table.meta.name!r} has no {plan.device} latency; FLOPs only")
         plan = plan.for_table(table)
-    studies = []
-    for name, spec in plan.specs().items():
-        target = study_directory(root, name, spec)
-        tic = time.perf_counter()
-        studies.append(load(run_study(spec, target, workers=workers, resume=True,
-                                      progress=progress)))
-        say(f"study {name}: {target} ({time.perf_counter() - tic:.1f} s)")
+    runner = StudyRunner(root, workers, progress, say)
+    studies = [runner.load(runner.path(name, spec)) for name, spec in plan.specs().items()]
     return hardware_figures(plan, studies, table, out, command, say)
 
 

@@ -69,8 +69,9 @@ def make_figures(out_dir: str | os.PathLike[str] = "reports", seeds: int = 500,
     _check_defaults(plan)
     out = Path(out_dir)
     root = Path(study_root)
-    _check_before_writing(plan, out, root)
     say = log or (lambda _: None)
+    runner = StudyRunner(root, workers, progress, say)
+    _check_before_writing(plan, out, root, runner)
     table = default_table(data)
     hardware = HardwareStudies(seeds=min(seeds, DEFAULT_HARDWARE_SEEDS), datasets=plan.datasets,
                                master_seed=master_seed, budget_s=budget_s, data=data)
@@ -82,7 +83,6 @@ def make_figures(out_dir: str | os.PathLike[str] = "reports", seeds: int = 500,
                                       budget_s=budget_s, data=data)
     settings = FigureSettings(out, command or _command(out, root, plan, ablation_dataset), plan,
                               hardware, evolution, table)
-    runner = StudyRunner(root, workers, progress, say)
 
     tic = time.perf_counter()
     entries: list[ReportEntry] = []
@@ -105,15 +105,17 @@ def _revision_note(paths: dict[str, Path]) -> str:
     Figures 7-9 compare arms from different studies (the default ``ase`` runs come from
     ``table1``), which is only fair when the same code ran them all.
     """
-    import json
+    from asebench.errors import AsebenchError
+    from asebench.store import read_metadata
 
     revisions = {}
     for name, path in paths.items():
         try:
-            git = json.loads((path / "metadata.json").read_text(encoding="utf-8")).get("git")
-        except (OSError, ValueError):
+            git = (read_metadata(path) or {}).get("git")
+        except AsebenchError:
             git = None
-        revisions[name] = (git or {}).get("commit", "unknown")[:10]
+        revisions[name] = str((git if isinstance(git, dict) else {}).get("commit", "unknown")
+                              )[:10]
     if len(set(revisions.values())) <= 1:
         return ""
     listing = ", ".join(f"{name} at {commit}" for name, commit in revisions.items())
@@ -134,16 +136,15 @@ def _check_defaults(plan: FigureStudies) -> None:
             raise AsebenchError(f"ase's default {name} is {actual}, the figures assume {value}")
 
 
-def _check_before_writing(plan: FigureStudies, out: Path, root: Path) -> None:
-    """Every study against the real spaces and data, and both folders writable: a bad
-    option fails here, before the report or any study folder is touched."""
+def _check_before_writing(plan: FigureStudies, out: Path, root: Path,
+                          runner: StudyRunner) -> None:
+    """Every study resolved against the real spaces and data (the runner keeps them), and
+    both folders writable: a bad option fails here, before the report or any study folder is
+    touched."""
     from asebench._outputs import check_output_dir
-    from asebench.study import check_study
-    from asebench.study._bounds import check_plan_size
 
-    for spec in plan.specs().values():
-        check_plan_size(spec)  # first: it never plans in proportion to the seeds
-        check_study(spec)
+    for name, spec in plan.specs().items():
+        runner.resolve(name, spec)
     for flag, folder in (("--out", out), ("--study-root", root)):
         check_output_dir(folder, flag)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -214,15 +213,10 @@ def space_evolution_entries(plan: SpaceEvolutionStudies, out: Path, root: Path,
                             workers: int | None, progress: bool, say: Callable[[str], None],
                             command: str) -> list[Any]:
     """Run (or reuse) the study, write the figure; its README entry."""
-    from asebench.figures._studies import study_directory
-    from asebench.study import run_study
+    from asebench.figures._run import StudyRunner
 
-    spec = plan.spec()
-    target = study_directory(root, "space-evolution", spec)
-    tic = time.perf_counter()
-    path = run_study(spec, target, workers=workers, resume=True, progress=progress)
-    say(f"study space-evolution: {target} ({time.perf_counter() - tic:.1f} s)")
-    return space_evolution_figure(Path(path), out, command, say)
+    path = StudyRunner(root, workers, progress, say).path("space-evolution", plan.spec())
+    return space_evolution_figure(path, out, command, say)
 
 
 def space_evolution_figure(path: Path, out: Path, command: str, say: Callable[[str], None]
@@ -232,9 +226,9 @@ def space_evolution_figure(path: Path, out: Path, command: str, say: Callable[[s
     from asebench.figures._report import ReportEntry, write_figure
     from asebench.search import get
 
-    runs = load(path).runs
-    traces = pd.read_parquet(Path(path) / "traces", columns=[
-        "label", "dataset", "seed", "elapsed_s", "incumbent_reward"])
+    study = load(path)
+    runs = study.runs
+    traces = study.read_traces(["label", "dataset", "seed", "elapsed_s", "incumbent_reward"])
     radius = int(getattr(get("ase"), "M", 4))
     curves = space_evolution_curves(runs, traces, ase_radius=radius)
     files = write_figure(out, "space_evolution", plot_space_evolution(curves), curves)

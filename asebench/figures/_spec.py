@@ -9,9 +9,8 @@ entries. A builder sees only the groups its spec declares.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,8 +19,9 @@ import pandas as pd
 from asebench.errors import AsebenchError
 from asebench.figures._hardware import HardwareStudies
 from asebench.figures._report import ReportEntry
+from asebench.figures._run import StudyRunner
 from asebench.figures._space_evolution import SpaceEvolutionStudies
-from asebench.figures._studies import FigureStudies, study_directory
+from asebench.figures._studies import FigureStudies
 
 if TYPE_CHECKING:
     from asebench.analysis import Study
@@ -67,30 +67,6 @@ class FigureSettings:
 
 
 @dataclass
-class StudyRunner:
-    """Runs (or reuses) a named study once per report, however many figures read it, and
-    loads each stored study once."""
-
-    root: Path
-    workers: int | None
-    progress: bool
-    say: Callable[[str], None]
-    paths: dict[str, Path] = field(default_factory=dict)
-    loaded: dict[Path, Study] = field(default_factory=dict)
-
-    def path(self, name: str, spec: StudySpec) -> Path:
-        if name not in self.paths:
-            from asebench.study import run_study
-
-            target = study_directory(self.root, name, spec)
-            tic = time.perf_counter()
-            self.paths[name] = run_study(spec, target, workers=self.workers, resume=True,
-                                         progress=self.progress)
-            self.say(f"study {name}: {target} ({time.perf_counter() - tic:.1f} s)")
-        return self.paths[name]
-
-
-@dataclass
 class FigureInputs:
     """What a builder gets: the settings and the studies of its declared groups."""
 
@@ -118,18 +94,14 @@ class FigureInputs:
 
     def load(self, path: Path) -> Study:
         """The stored study at ``path``, loaded once per report."""
-        if path not in self.runner.loaded:
-            from asebench.analysis import load
-
-            self.runner.loaded[path] = load(path)
-        return self.runner.loaded[path]
+        return self.runner.load(path)
 
     def runs(self, group: str) -> pd.DataFrame:
         return self.study(group).runs
 
     def traces(self, group: str, extra: Sequence[str] = ()) -> pd.DataFrame:
         """The per-query traces of a single-study group: the columns the figures plot."""
-        return pd.read_parquet(self.path(group) / "traces", columns=TRACE_COLUMNS + list(extra))
+        return self.study(group).read_traces(TRACE_COLUMNS + list(extra))
 
 
 @dataclass(frozen=True)

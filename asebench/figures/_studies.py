@@ -30,7 +30,7 @@ from asebench.errors import AsebenchError
 from asebench.tables import DATASETS
 
 if TYPE_CHECKING:  # the study package is imported lazily: it is heavy
-    from asebench.study import MethodSpec, StudySpec
+    from asebench.study import MethodSpec, ResolvedStudy, StudySpec
 
 __all__ = ["FigureStudies", "study_directory"]
 
@@ -187,7 +187,7 @@ class FigureStudies:
                 "ablations": self.ablation_spec(), "policy": self.policy_spec()}
 
 
-def study_directory(root: Path, name: str, spec: StudySpec) -> Path:
+def study_directory(root: Path, name: str, spec: StudySpec | ResolvedStudy) -> Path:
     """Where the study ``spec`` is cached under ``root``.
 
     A cached study is keyed by its resolved configuration AND the code version
@@ -198,36 +198,33 @@ def study_directory(root: Path, name: str, spec: StudySpec) -> Path:
     ``asebench run`` would run with its defaults for ``table1`` (so ``make run`` and
     ``make figures`` share it); otherwise ``root/name-<hash of config and code version>``.
     """
-    from asebench.study import code_version, resolve_config
+    from asebench.errors import AsebenchError
+    from asebench.store import ParquetStore
+    from asebench.study import ResolvedStudy, code_version, resolve
 
-    config = resolve_config(spec)
+    resolved = spec if isinstance(spec, ResolvedStudy) else resolve(spec)
+    config = dict(resolved.config)
     version = code_version()
     plain = root / name
-    meta = plain / "metadata.json"
-    if meta.is_file():
-        if _holds(meta, config, version):
-            return plain
-    elif not plain.exists() and name == "table1" and _is_cli_default(spec):
+    store = ParquetStore(plain)
+    if store.layout.metadata.is_file():
+        try:
+            if store.holds(config, version):
+                return plain
+        except AsebenchError:  # unreadable metadata: not this study
+            pass
+    elif not plain.exists() and name == "table1" and _is_cli_default(resolved):
         return plain
     key = json.dumps({"study": config, "code_version": version}, sort_keys=True)
     return root / f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
 
 
-def _holds(meta: Path, config: Mapping[str, Any], version: str) -> bool:
-    """Whether ``meta`` is the metadata of ``config`` run (and resumed) only by ``version``."""
-    try:
-        data = json.loads(meta.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    sessions = [data, *data.get("history", [])]
-    return bool(data.get("study") == config
-                and all(s.get("code_version") == version for s in sessions))
+def _is_cli_default(resolved: ResolvedStudy) -> bool:
+    """Whether the study is the one ``asebench run`` runs with its defaults."""
+    from asebench.study import DEFAULT_LABELS, StudySpec, resolve
 
-
-def _is_cli_default(spec: StudySpec) -> bool:
-    from asebench.study import DEFAULT_LABELS, StudySpec
-
-    return spec == StudySpec(methods=DEFAULT_LABELS, data=spec.data)
+    default = StudySpec(methods=DEFAULT_LABELS, data=resolved.spec.data)
+    return dict(resolved.config) == dict(resolve(default).config)
 
 
 def _positive_int(value: object) -> bool:

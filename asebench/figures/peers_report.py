@@ -32,6 +32,7 @@ from asebench.analysis._table1 import study_markdown, table1
 from asebench.errors import AsebenchError
 from asebench.figures._anytime import anytime_curves, plot_anytime
 from asebench.figures._report import write_figure
+from asebench.figures._run import StudyRunner
 from asebench.figures._studies import REFERENCE
 from asebench.figures._style import dataset_name, display_name
 
@@ -94,14 +95,15 @@ def peer_studies(seeds: int = 500, nevergrad_seeds: int = 100, tpe_seeds: int = 
 
 def run_peer_study(study: PeerStudy, root: Path, workers: int, progress: bool) -> Path:
     """Run or resume ``study`` under ``root`` (the paper protocol, three datasets)."""
-    from asebench.study import StudySpec, parse_methods, run_study
+    from asebench.store import Layout
+    from asebench.study import StudySpec, parse_methods
 
     spec = StudySpec(methods=parse_methods(study.methods), seeds=study.seeds,
                      chunk_size=study.chunk_size,
                      constraints=(study.constraint,) if study.constraint else ())
     out = root / study.name
-    return run_study(spec, out, workers=workers, resume=(out / "metadata.json").exists(),
-                     progress=progress)
+    runner = StudyRunner(root, workers, progress, lambda _: None)
+    return runner.run(study.name, spec, out, resume=Layout(out).metadata.exists())
 
 
 @functools.cache
@@ -179,7 +181,7 @@ def _anytime(studies: Sequence[Path], out: Path, name: str) -> tuple[pd.DataFram
     """Anytime curves of every label of ``studies`` (ASE-NAS from the first study)."""
     frames = []
     for i, path in enumerate(studies):
-        traces = pd.read_parquet(path / "traces", columns=_TRACE_COLUMNS)
+        traces = load(path).read_traces(_TRACE_COLUMNS)
         frames.append(traces if i == 0 else traces[traces["label"] != REFERENCE])
     traces = pd.concat(frames, ignore_index=True)
     # the legend shows each label's own algorithm (the shared helper names the default one)

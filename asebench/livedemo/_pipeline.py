@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from multiprocessing import get_context
@@ -29,30 +29,13 @@ from asebench.digits import export_digits, read_manifest
 from asebench.errors import AsebenchError
 from asebench.livedemo._config import FULL, DemoConfig
 from asebench.livedemo._ranking import rank_fidelity, spread_archs
+from asebench.livedemo._report import write_report
+from asebench.livedemo._result import DemoResult
 from asebench.livedemo._search import read_searches, run_searches, search_spec
 from asebench.livedemo._standalone import StandaloneConfig
 from asebench.records import Arch
 
 __all__ = ["DemoResult", "run_demo"]
-
-
-@dataclass(frozen=True)
-class DemoResult:
-    """What :func:`run_demo` measured (the same numbers are in the report's CSVs)."""
-
-    out: str
-    supernet: pd.DataFrame
-    ranking: pd.DataFrame
-    fidelity: Mapping[str, float]
-    runs: pd.DataFrame
-    queried: pd.DataFrame
-    history: pd.DataFrame
-    cap: float
-    timings: Mapping[str, float]
-    config: DemoConfig
-    study: str = ""
-    """The search's study folder (``asebench verify`` checks it, :func:`asebench.analysis.load`
-    reads it)."""
 
 
 def _log(message: str) -> None:
@@ -187,7 +170,6 @@ def _run(out: Path, config: DemoConfig, work: str | os.PathLike[str] | None,
          log: Callable[[str], None]) -> DemoResult:
     import torch
 
-    from asebench.livedemo._report import write_report
     from asebench.supernet import analytic_cost
 
     t_start = time.perf_counter()

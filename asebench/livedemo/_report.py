@@ -12,16 +12,16 @@ import platform
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from asebench._atomic import publish_directory, temp_directory
 from asebench.analysis._paired import wilcoxon_p
-
-if TYPE_CHECKING:
-    from asebench.livedemo._pipeline import DemoResult
+from asebench.errors import AsebenchError
+from asebench.livedemo._result import DemoResult
+from asebench.store import read_metadata
 
 __all__ = ["paired_summary", "write_report"]
 
@@ -182,9 +182,9 @@ def _ranking_task(cfg: Any, rank: pd.DataFrame) -> list[str]:
 def _ase_settings(result: DemoResult) -> str:
     """ASE-NAS's options as the study recorded them (what its runs used)."""
     try:
-        config = json.loads((Path(result.study) / "metadata.json").read_text())["study"]
+        config: Any = (read_metadata(Path(result.study)) or {})["study"]
         ase = next(m for m in config["methods"] if m["label"] == "ase")["options"]
-    except (OSError, ValueError, KeyError, StopIteration):
+    except (AsebenchError, KeyError, TypeError, StopIteration):
         return "the study's settings"
     return ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
                      for k, v in sorted(ase.items()))

@@ -61,13 +61,15 @@ def run_searches(spec: StudySpec, folder: Path) -> Path:
     Returns:
         The study folder.
     """
-    from asebench.study import StudyStore, resolve_config, run_study
+    from asebench.store import ParquetStore
+    from asebench.study import resolve, run_study
 
-    old = StudyStore(folder).read_metadata() if (folder / "metadata.json").is_file() else None
-    if folder.exists() and (old is None or old.get("study") != resolve_config(spec)):
+    resolved = resolve(spec)
+    if folder.exists() and not ParquetStore(folder).holds(resolved.config):
         shutil.rmtree(folder)
     # one worker: the study runs in this process (tiny networks, one torch thread)
-    return run_study(spec, folder, workers=1, resume=True, progress=False, rerun_stale=True)
+    return run_study(resolved, folder, workers=1, resume=True, progress=False,
+                     rerun_stale=True)
 
 
 def read_searches(folder: Path, cap: float, madds: Callable[[Arch], float],

@@ -1,13 +1,26 @@
 """Multi-seed studies: methods x datasets x paired seeds, run locally or on dask, stored as
-parquet (see :func:`run_study` and :mod:`asebench.analysis`)."""
+parquet (see :func:`run_study`, :mod:`asebench.store` and :mod:`asebench.analysis`).
+
+A study is a :class:`StudySpec`; :func:`resolve` turns it into one :class:`ResolvedStudy`
+(defaults filled in, every option checked on the real spaces, one searcher per method);
+:func:`run_study` plans it, and drives its chunks through an executor into the store.
+"""
 
 from __future__ import annotations
 
-from asebench.study._code_version import code_version
+from asebench._atomic import atomic_write_text
+from asebench.store import ParquetStore, StudyStore
+from asebench.study._code_version import code_version, study_code_version
 from asebench.study._executors import EXECUTORS, default_workers
-from asebench.study._plan import Cell, Chunk, plan_cells, plan_chunks
-from asebench.study._resolve import resolve_spec
-from asebench.study._runner import resolve_config, run_study
+from asebench.study._plan import Cell, Chunk, Plan, plan, plan_cells, plan_chunks
+from asebench.study._resolved import (
+    ResolvedStudy,
+    check_study,
+    resolve,
+    resolve_config,
+    resolve_spec,
+)
+from asebench.study._runner import run_study
 from asebench.study._seeding import run_generators, run_seed_sequences
 from asebench.study._spec import (
     DEFAULT_LABELS,
@@ -18,8 +31,6 @@ from asebench.study._spec import (
     parse_methods,
     parse_value,
 )
-from asebench.study._store import StudyStore, atomic_write_text
-from asebench.study._validate import check_study
 
 __all__ = [
     "DEFAULT_LABELS",
@@ -28,6 +39,9 @@ __all__ = [
     "Cell",
     "Chunk",
     "MethodSpec",
+    "ParquetStore",
+    "Plan",
+    "ResolvedStudy",
     "StudySpec",
     "StudyStore",
     "atomic_write_text",
@@ -37,11 +51,14 @@ __all__ = [
     "parse_assignments",
     "parse_methods",
     "parse_value",
+    "plan",
     "plan_cells",
     "plan_chunks",
+    "resolve",
     "resolve_config",
     "resolve_spec",
     "run_generators",
     "run_seed_sequences",
     "run_study",
+    "study_code_version",
 ]

@@ -48,22 +48,16 @@ class RunContext:
     Attributes:
         backend: registered backend name (or ``module:factory``).
         backend_options: the factory's keyword options (the dataset aside).
-        budget_s: simulated (or real) seconds per run; None: no limit in seconds.
-        budget_queries: queries per run; None: no limit in queries.
+        budget: what every run may spend.
         master_seed: root of all randomness.
         constraints: hardware constraints (canonical text) every run must meet.
     """
 
     backend: str
     backend_options: Mapping[str, object]
-    budget_s: float | None
+    budget: Budget
     master_seed: int
     constraints: tuple[str, ...] = ()
-    budget_queries: int | None = None
-
-    @property
-    def budget(self) -> Budget:
-        return Budget(seconds=self.budget_s, queries=self.budget_queries)
 
 
 class ChunkResult(NamedTuple):

@@ -1,15 +1,17 @@
-"""A study as tasks: cells (method x dataset) cut into chunks (blocks of seeds)."""
+"""A study as tasks: cells (method x dataset) cut into chunks (blocks of seeds), and which
+chunk's final states start which (transfer methods)."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from asebench.errors import AsebenchError
 from asebench.study._spec import DEFAULT_SOURCE, MethodSpec, StudySpec
 
-__all__ = ["Cell", "Chunk", "plan_cells", "plan_chunks", "source_label"]
+__all__ = ["Cell", "Chunk", "Plan", "plan", "plan_cells", "plan_chunks", "source_label"]
 
 _SAFE = re.compile(r"[^A-Za-z0-9_+.\-]")
 
@@ -108,3 +110,40 @@ def plan_chunks(spec: StudySpec) -> list[Chunk]:
     size = spec.chunk_size
     return [Chunk(cell, start, min(start + size, spec.seeds))
             for cell in plan_cells(spec) for start in range(0, spec.seeds, size)]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every chunk of a study in order, and the transfer dependencies between them.
+
+    Attributes:
+        chunks: all chunks (cells in order, seeds ascending).
+        source_of: ``{chunk key: key of the chunk whose runs give its start states}`` for the
+            chunks of transfer methods (run i starts from the final state of run i there).
+    """
+
+    chunks: tuple[Chunk, ...]
+    source_of: Mapping[str, str]
+
+    @property
+    def keys(self) -> list[str]:
+        return [c.key for c in self.chunks]
+
+    @property
+    def sources(self) -> set[str]:
+        """Keys of the chunks some other chunk starts from."""
+        return set(self.source_of.values())
+
+
+def plan(spec: StudySpec) -> Plan:
+    """The chunks of a resolved ``spec`` and their transfer sources."""
+    cells = {(c.label, c.dataset): c for c in plan_cells(spec)}
+    chunks = plan_chunks(spec)
+    source_of: dict[str, str] = {}
+    for chunk in chunks:
+        cell = chunk.cell
+        if cell.source is not None:
+            assert cell.method.transfer is not None
+            source = cells[(cell.source, cell.method.transfer)]
+            source_of[chunk.key] = Chunk(source, chunk.start, chunk.stop).key
+    return Plan(tuple(chunks), source_of)

@@ -20,10 +20,10 @@ from pathlib import Path
 from types import TracebackType
 
 from asebench.errors import AsebenchError
+from asebench.store._layout import Layout
 
-__all__ = ["LOCK_FILE", "StudyLock", "StudyLocked", "is_locked"]
+__all__ = ["StudyLock", "StudyLocked", "is_locked"]
 
-LOCK_FILE = ".lock"
 _TRIES = 10
 
 
@@ -42,7 +42,7 @@ def _holder(text: str) -> str:
 def is_locked(root: Path) -> bool:
     """Whether a live process holds the lock of the study folder ``root`` (no file: no)."""
     try:
-        fd = os.open(root / LOCK_FILE, os.O_RDONLY)
+        fd = os.open(Layout(root).lock, os.O_RDONLY)
     except OSError:
         return False
     try:
@@ -64,7 +64,7 @@ class StudyLock:
 
     def __init__(self, root: Path, what: str | None = None) -> None:
         self.root = root
-        self.path = root / LOCK_FILE
+        self.path = Layout(root).lock
         self.what = what or str(root)
         self._fd: int | None = None
 

@@ -17,12 +17,11 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from asebench.store._layout import Layout
 from asebench.tables import sha256_file
 
-__all__ = ["Entry", "FileRecord", "MANIFEST_DIR", "Provenance", "current_provenance",
-           "file_sha256", "read_entries", "study_id"]
-
-MANIFEST_DIR = "manifest"
+__all__ = ["Entry", "FileRecord", "Provenance", "current_provenance", "file_sha256",
+           "read_entries", "study_id"]
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
@@ -50,7 +49,7 @@ class Provenance:
 
 def current_provenance(code_version: str, data_sha256: str | None) -> Provenance:
     """The provenance of the shards a study writes: ``code_version`` is its
-    :func:`~asebench.study._code_version.study_code_version`."""
+    :func:`~asebench.study.study_code_version`."""
     from importlib import metadata
 
     try:
@@ -95,7 +94,7 @@ class Entry:
 def read_entries(root: Path) -> tuple[dict[str, Entry], list[tuple[Path, str]]]:
     """Every readable entry under ``root/manifest`` by chunk key, and the unreadable ones
     as ``(path, reason)``."""
-    folder = root / MANIFEST_DIR
+    folder = Layout(root).manifest_dir
     entries: dict[str, Entry] = {}
     bad: list[tuple[Path, str]] = []
     if not folder.is_dir():

@@ -14,14 +14,15 @@ Each problem is one :class:`Problem`, printed as one line naming the file.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from asebench.errors import AsebenchError
-from asebench.study._lock import is_locked
-from asebench.study._manifest import Entry, FileRecord, file_sha256, read_entries, study_id
+from asebench.store._layout import Layout
+from asebench.store._lock import is_locked
+from asebench.store._manifest import Entry, FileRecord, file_sha256, read_entries, study_id
+from asebench.store._metadata import read_metadata
 
 __all__ = ["CorruptStore", "Problem", "StoreState", "check_file", "check_store",
            "raise_on_problems",
@@ -82,8 +83,7 @@ def check_file(root: Path, record: FileRecord, key: str | None) -> Problem | Non
 
 def _unlisted(root: Path, entries: Mapping[str, Entry]) -> list[Problem]:
     out = []
-    for folder in ("shards", "traces"):
-        directory = root / folder
+    for directory in Layout(root).chunk_dirs():
         if not directory.is_dir():
             continue
         for path in sorted(directory.glob("*.parquet")):
@@ -107,7 +107,7 @@ def check_store(root: Path, config: Mapping[str, object] | None) -> StoreState:
     good: dict[str, Entry] = {}
     for key, entry in entries.items():
         if expected is not None and entry.study != expected:
-            problems.append(Problem(root / "manifest" / f"{key}.json",
+            problems.append(Problem(Layout(root).entry(key),
                                     f"belongs to another study ({entry.study}, this one is "
                                     f"{expected})", key, foreign=True))
             continue
@@ -132,13 +132,16 @@ def raise_on_problems(root: Path, problems: Iterable[Problem]) -> None:
 
 
 def _read_metadata(root: Path) -> tuple[dict[str, object] | None, list[Problem]]:
-    path = root / "metadata.json"
+    path = Layout(root).metadata
     if not path.is_file():
         return None, [Problem(path, "missing: not a study folder")]
     try:
-        metadata: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        return None, [Problem(path, f"unreadable: {exc}")]
+        metadata = read_metadata(root)
+    except AsebenchError as exc:
+        reason = str(exc).removeprefix(f"cannot read {path}: ")
+        return None, [Problem(path, f"unreadable: {reason}")]
+    if metadata is None:
+        return None, [Problem(path, "missing: not a study folder")]
     if not isinstance(metadata.get("study"), dict):
         return None, [Problem(path, "holds no study configuration")]
     return metadata, []
@@ -218,10 +221,10 @@ def verify_study(root: str | Path) -> list[Problem]:
     try:
         plan = _planned_chunks(config)
     except (AsebenchError, KeyError, TypeError, ValueError) as exc:
-        return [*problems, Problem(root / "metadata.json", f"its study cannot be planned: {exc}")]
+        return [*problems, Problem(Layout(root).metadata, f"its study cannot be planned: {exc}")]
     for key, entry in sorted(state.entries.items()):
         if key not in plan:
-            problems.append(Problem(root / "manifest" / f"{key}.json",
+            problems.append(Problem(Layout(root).entry(key),
                                     "a chunk that is not part of this study's plan", key))
             continue
         problems.extend(_deep(root, entry, plan[key]))
@@ -230,7 +233,7 @@ def verify_study(root: str | Path) -> list[Problem]:
     missing = [key for key in plan if key not in listed]
     if missing:
         runs = sum(plan[k][3] - plan[k][2] for k in missing)
-        problems.append(Problem(root / "manifest", f"{len(missing)} chunk(s) ({runs} runs) not "
-                                f"stored, e.g. {missing[0]} (asebench run --resume finishes "
-                                "them)"))
+        problems.append(Problem(Layout(root).manifest_dir,
+                                f"{len(missing)} chunk(s) ({runs} runs) not stored, e.g. "
+                                f"{missing[0]} (asebench run --resume finishes them)"))
     return problems

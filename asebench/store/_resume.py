@@ -8,9 +8,9 @@ from collections import Counter
 from collections.abc import Collection, Mapping
 
 from asebench.errors import AsebenchError
-from asebench.study._manifest import Entry, Provenance, read_entries
-from asebench.study._store import StudyStore
-from asebench.study._verify import Problem, check_store, raise_on_problems
+from asebench.store._manifest import Entry, Provenance, read_entries
+from asebench.store._parquet import ParquetStore
+from asebench.store._verify import Problem, check_store, raise_on_problems
 
 __all__ = ["StaleStudy", "kept_chunks", "versions_present"]
 
@@ -23,7 +23,7 @@ def _notice(text: str) -> None:
     print(f"asebench: {text}", file=sys.stderr)
 
 
-def kept_chunks(store: StudyStore, config: Mapping[str, object], planned: Collection[str],
+def kept_chunks(store: ParquetStore, config: Mapping[str, object], planned: Collection[str],
                 made_by: Provenance, rerun_stale: bool) -> set[str]:
     """The chunk keys of ``store`` a resumed run keeps; drops the entries of the others.
 
@@ -37,7 +37,7 @@ def kept_chunks(store: StudyStore, config: Mapping[str, object], planned: Collec
     """
     state = check_store(store.root, config)
     foreign = [p for p in state.problems if p.foreign or p.key not in planned]
-    foreign += [Problem(store.manifest_dir / f"{key}.json",
+    foreign += [Problem(store.layout.entry(key),
                         "a chunk that is not part of this study's plan", key, foreign=True)
                 for key in sorted(set(state.entries) - set(planned))]
     raise_on_problems(store.root, foreign)
@@ -47,7 +47,7 @@ def kept_chunks(store: StudyStore, config: Mapping[str, object], planned: Collec
              if (e.made_by.code_version, e.made_by.data_sha256) != current}
     if stale and not rerun_stale:
         raise StaleStudy(_stale_message(store, state.entries, stale, made_by))
-    unlisted = _unlisted_shards(store, state.entries)
+    unlisted = store.unlisted_shards(state.entries)
     if unlisted:
         _notice(f"{unlisted} shard file(s) of {store.root} have no manifest entry (cut short, or "
                 "written by an older asebench); recomputing their chunks")
@@ -61,13 +61,7 @@ def kept_chunks(store: StudyStore, config: Mapping[str, object], planned: Collec
     return set(state.entries) - stale
 
 
-def _unlisted_shards(store: StudyStore, entries: Mapping[str, Entry]) -> int:
-    if not store.shards_dir.is_dir():
-        return 0
-    return sum(1 for p in store.shards_dir.glob("*.parquet") if p.stem not in entries)
-
-
-def _stale_message(store: StudyStore, entries: Mapping[str, Entry], stale: set[str],
+def _stale_message(store: ParquetStore, entries: Mapping[str, Entry], stale: set[str],
                    made_by: Provenance) -> str:
     counts = Counter(entries[k].made_by for k in stale)
     other_data = " on another data table"
@@ -79,7 +73,7 @@ def _stale_message(store: StudyStore, entries: Mapping[str, Entry], stale: set[s
             "recompute exactly those, or use another directory")
 
 
-def versions_present(store: StudyStore) -> list[dict[str, object]]:
+def versions_present(store: ParquetStore) -> list[dict[str, object]]:
     """The provenances of the stored chunks, with how many chunks each made."""
     counts = Counter(e.made_by for e in read_entries(store.root)[0].values())
     return [{"code_version": p.code_version, "asebench": p.asebench,
