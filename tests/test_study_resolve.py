@@ -102,4 +102,4 @@ def test_run_study_takes_a_resolved_study(tmp_path: Path) -> None:
 def test_method_spec_options_reach_the_built_searcher() -> None:
     resolved = resolve(StudySpec(methods=(MethodSpec("ase", {"K": 6}, "wide"),), seeds=1,
                                  datasets=("cifar10",)))
-    assert getattr(resolved.searchers["wide"], "K") == 6
+    assert resolved.searchers["wide"].K == 6
