@@ -12,7 +12,6 @@ from asebench.store._lock import StudyLock, StudyLocked, is_locked
 from asebench.store._manifest import (
     Entry,
     FileRecord,
-    Provenance,
     current_provenance,
     file_sha256,
     read_entries,
@@ -24,11 +23,7 @@ from asebench.store._protocol import StudyStore
 from asebench.store._resume import StaleStudy, kept_chunks, versions_present
 from asebench.store._verify import (
     CorruptStore,
-    Problem,
-    StoreState,
-    check_file,
     check_store,
-    raise_on_problems,
     verify_study,
 )
 
@@ -39,21 +34,16 @@ __all__ = [
     "FileRecord",
     "Layout",
     "ParquetStore",
-    "Problem",
-    "Provenance",
     "StaleStudy",
-    "StoreState",
     "StudyLock",
     "StudyLocked",
     "StudyStore",
-    "check_file",
     "check_store",
     "current_provenance",
     "file_sha256",
     "holds",
     "is_locked",
     "kept_chunks",
-    "raise_on_problems",
     "read_entries",
     "read_metadata",
     "states_from_runs",

@@ -15,7 +15,6 @@ Files are written under a dot-name (ignored by parquet readers) and renamed into
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["LOCK_FILE", "Layout", "METADATA", "MANIFEST_DIR", "RUNS_DIR", "SHARDS_DIR",
@@ -27,43 +26,19 @@ RUNS_DIR = "runs"
 TRACES_DIR = "traces"
 SHARDS_DIR = "shards"
 MANIFEST_DIR = "manifest"
-_RUNS_FILE = "runs.parquet"
 
 
-@dataclass(frozen=True)
 class Layout:
-    """The paths of one study folder."""
+    """The paths of one study folder (``root``)."""
 
-    root: Path
-
-    @property
-    def metadata(self) -> Path:
-        return self.root / METADATA
-
-    @property
-    def lock(self) -> Path:
-        return self.root / LOCK_FILE
-
-    @property
-    def runs_dir(self) -> Path:
-        return self.root / RUNS_DIR
-
-    @property
-    def runs_file(self) -> Path:
-        """The consolidated runs of a finished study."""
-        return self.runs_dir / _RUNS_FILE
-
-    @property
-    def traces_dir(self) -> Path:
-        return self.root / TRACES_DIR
-
-    @property
-    def shards_dir(self) -> Path:
-        return self.root / SHARDS_DIR
-
-    @property
-    def manifest_dir(self) -> Path:
-        return self.root / MANIFEST_DIR
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.metadata, self.lock = root / METADATA, root / LOCK_FILE
+        self.runs_dir, self.traces_dir = root / RUNS_DIR, root / TRACES_DIR
+        self.shards_dir, self.manifest_dir = root / SHARDS_DIR, root / MANIFEST_DIR
+        self.runs_file = self.runs_dir / "runs.parquet"  # the runs of a finished study
+        self.chunk_dirs = (self.shards_dir, self.traces_dir)  # one file per chunk each
+        self.data_dirs = (*self.chunk_dirs, self.runs_dir, self.manifest_dir)
 
     def shard(self, key: str) -> Path:
         """The runs file of chunk ``key``."""
@@ -76,11 +51,3 @@ class Layout:
     def entry(self, key: str) -> Path:
         """The manifest entry of chunk ``key``."""
         return self.manifest_dir / f"{key}.json"
-
-    def chunk_dirs(self) -> tuple[Path, Path]:
-        """The two folders holding one file per chunk (runs, then traces)."""
-        return self.shards_dir, self.traces_dir
-
-    def data_dirs(self) -> tuple[Path, ...]:
-        """Every folder a write may leave a temp file in."""
-        return self.shards_dir, self.traces_dir, self.runs_dir, self.manifest_dir

@@ -178,7 +178,7 @@ class ParquetStore:
         root = self.root
         check_output_dir(root, "--out")
         root.mkdir(parents=True, exist_ok=True)
-        for folder in self.layout.data_dirs():
+        for folder in self.layout.data_dirs:
             if folder.is_dir():  # leftovers of writes cut short by a kill
                 for stale in folder.glob(".*.tmp"):
                     stale.unlink(missing_ok=True)
@@ -198,7 +198,7 @@ class ParquetStore:
 
     def _holds_shards(self) -> bool:
         return any(folder.is_dir() and any(folder.glob("*.parquet"))
-                   for folder in self.layout.chunk_dirs())
+                   for folder in self.layout.chunk_dirs)
 
     def unlisted_shards(self, entries: Mapping[str, Entry]) -> int:
         """How many runs files no entry of ``entries`` vouches for."""

@@ -19,13 +19,8 @@ __all__ = ["StudyStore"]
 
 @runtime_checkable
 class StudyStore(Protocol):
-    """One study's storage.
-
-    Reading: :attr:`metadata`, :attr:`entries` (finished chunks), :meth:`read_runs`,
-    :meth:`read_traces`, :meth:`transfer_states`, :meth:`holds`. Writing (a store made for
-    a run): :meth:`prepare`, :meth:`write_metadata`, :meth:`write_chunk`, :meth:`forget`,
-    :meth:`consolidate`.
-    """
+    """One study's storage: read (metadata, finished chunks, runs, traces, transfer states)
+    and, for a store made for a run, written chunk by chunk."""
 
     root: Path
 

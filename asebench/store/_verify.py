@@ -83,7 +83,7 @@ def check_file(root: Path, record: FileRecord, key: str | None) -> Problem | Non
 
 def _unlisted(root: Path, entries: Mapping[str, Entry]) -> list[Problem]:
     out = []
-    for directory in Layout(root).chunk_dirs():
+    for directory in Layout(root).chunk_dirs:
         if not directory.is_dir():
             continue
         for path in sorted(directory.glob("*.parquet")):
