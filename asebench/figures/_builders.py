@@ -34,7 +34,7 @@ from asebench.figures._hardware import hardware_figures
 from asebench.figures._policy import caption_policy, plot_policy, policy_curves, policy_summary
 from asebench.figures._report import ReportEntry, write_figure
 from asebench.figures._space_evolution import space_evolution_figure
-from asebench.figures._spec import FigureInputs, FigureSpec
+from asebench.figures._spec import ReportFigure, ReportInputs
 from asebench.figures._studies import REFERENCE, FigureStudies
 from asebench.figures._table1 import caption_table1
 
@@ -67,14 +67,14 @@ def _with_note(caption: str, note: str) -> str:
     return f"{first} {note}.\n{rest}" if rest else f"{first} {note}."
 
 
-def _entry(inputs: FigureInputs, name: str, title: str, caption: str,
+def _entry(inputs: ReportInputs, name: str, title: str, caption: str,
            files: Sequence[Path]) -> list[ReportEntry]:
     s = inputs.settings
     inputs.say(f"{name} written")
     return [ReportEntry(name, title, caption, s.command, s.rel(files))]
 
 
-def build_distance(inputs: FigureInputs) -> list[ReportEntry]:
+def build_distance(inputs: ReportInputs) -> list[ReportEntry]:
     """Fig. 6 from the table alone (no study)."""
     s = inputs.settings
     stats = distance_accuracy_table(s.table, datasets=s.plan.datasets)
@@ -83,7 +83,7 @@ def build_distance(inputs: FigureInputs) -> list[ReportEntry]:
                   "distance", caption_distance(stats, PAPER_FIG6), files)
 
 
-def build_subspace_update(inputs: FigureInputs) -> list[ReportEntry]:
+def build_subspace_update(inputs: ReportInputs) -> list[ReportEntry]:
     """Fig. 7: random search from Table I, the reference arm, the two ablated arms."""
     s, plan = inputs.settings, inputs.settings.plan
     table_runs, sub_runs = inputs.runs("table1"), inputs.runs("subspace-update")
@@ -96,7 +96,7 @@ def build_subspace_update(inputs: FigureInputs) -> list[ReportEntry]:
                   _with_note(caption_subspace_update(runs), plan.base_text()), files)
 
 
-def _ablation_runs(inputs: FigureInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _ablation_runs(inputs: ReportInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The reference runs and the ablated arms' runs on the ablation dataset."""
     plan = inputs.settings.plan
     abl_runs = inputs.runs("ablations")
@@ -104,7 +104,7 @@ def _ablation_runs(inputs: FigureInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
     return base, abl_runs
 
 
-def build_reward_graph(inputs: FigureInputs) -> list[ReportEntry]:
+def build_reward_graph(inputs: ReportInputs) -> list[ReportEntry]:
     """Fig. 8: reward type and subspace graph, on the ablation dataset."""
     from asebench.errors import AsebenchError
 
@@ -129,7 +129,7 @@ def build_reward_graph(inputs: FigureInputs) -> list[ReportEntry]:
                   _with_note(caption, plan.base_text()), files)
 
 
-def build_sweeps(inputs: FigureInputs) -> list[ReportEntry]:
+def build_sweeps(inputs: ReportInputs) -> list[ReportEntry]:
     """Fig. 9: K and M; the default runs give the K=4 / M=4 points."""
     s, plan = inputs.settings, inputs.settings.plan
     base, abl_runs = _ablation_runs(inputs)
@@ -148,7 +148,7 @@ def build_sweeps(inputs: FigureInputs) -> list[ReportEntry]:
                   files)
 
 
-def build_policy(inputs: FigureInputs) -> list[ReportEntry]:
+def build_policy(inputs: ReportInputs) -> list[ReportEntry]:
     """Bounded (reference) vs unbounded vs uniform decision heads, every dataset."""
     s, plan = inputs.settings, inputs.settings.plan
     pol_runs, pol_traces = inputs.runs("policy"), inputs.traces("policy", ["arch"])
@@ -165,7 +165,7 @@ def build_policy(inputs: FigureInputs) -> list[ReportEntry]:
                   _with_note(caption_policy(summary), plan.base_text()), files)
 
 
-def build_anytime(inputs: FigureInputs) -> list[ReportEntry]:
+def build_anytime(inputs: ReportInputs) -> list[ReportEntry]:
     """Anytime curves of the Table I methods."""
     s = inputs.settings
     curves = anytime_curves(inputs.traces("table1"), points=100)
@@ -174,20 +174,20 @@ def build_anytime(inputs: FigureInputs) -> list[ReportEntry]:
                   caption_anytime(curves), files)
 
 
-def build_hardware(inputs: FigureInputs) -> list[ReportEntry]:
+def build_hardware(inputs: ReportInputs) -> list[ReportEntry]:
     """Accuracy under latency and FLOPs limits, and the answers against the Pareto front."""
     s = inputs.settings
     studies = [inputs.load(path) for path in inputs.paths("hardware").values()]
     return hardware_figures(s.hardware, studies, s.table, s.out, s.command, inputs.say)
 
 
-def build_space_evolution(inputs: FigureInputs) -> list[ReportEntry]:
+def build_space_evolution(inputs: ReportInputs) -> list[ReportEntry]:
     """NSE and AutoSpace beside ASE-NAS's evoked subspaces."""
     s = inputs.settings
     return space_evolution_figure(inputs.path("space-evolution"), s.out, s.command, inputs.say)
 
 
-def build_table1(inputs: FigureInputs) -> list[ReportEntry]:
+def build_table1(inputs: ReportInputs) -> list[ReportEntry]:
     """``table1.md``: Table I against every ASE-NAS variant of the study."""
     from asebench.analysis import default_references, study_markdown, table1
 
@@ -199,15 +199,15 @@ def build_table1(inputs: FigureInputs) -> list[ReportEntry]:
                         s.rel([path]), image=False)]
 
 
-FIGURES: tuple[FigureSpec, ...] = (
-    FigureSpec("fig6_distance", (), build_distance),
-    FigureSpec("fig7_subspace_update", ("table1", "subspace-update"), build_subspace_update),
-    FigureSpec("fig8_reward_graph", ("table1", "ablations"), build_reward_graph),
-    FigureSpec("fig9_k_m", ("table1", "ablations"), build_sweeps),
-    FigureSpec("policy", ("table1", "policy"), build_policy),
-    FigureSpec("anytime", ("table1",), build_anytime),
-    FigureSpec("hardware", ("hardware",), build_hardware),
-    FigureSpec("space_evolution", ("space-evolution",), build_space_evolution),
-    FigureSpec("table1", ("table1",), build_table1),
+FIGURES: tuple[ReportFigure, ...] = (
+    ReportFigure("fig6_distance", (), build_distance),
+    ReportFigure("fig7_subspace_update", ("table1", "subspace-update"), build_subspace_update),
+    ReportFigure("fig8_reward_graph", ("table1", "ablations"), build_reward_graph),
+    ReportFigure("fig9_k_m", ("table1", "ablations"), build_sweeps),
+    ReportFigure("policy", ("table1", "policy"), build_policy),
+    ReportFigure("anytime", ("table1",), build_anytime),
+    ReportFigure("hardware", ("hardware",), build_hardware),
+    ReportFigure("space_evolution", ("space-evolution",), build_space_evolution),
+    ReportFigure("table1", ("table1",), build_table1),
 )
 """The report, in README order."""

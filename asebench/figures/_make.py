@@ -16,7 +16,7 @@ from asebench.figures._space_evolution import (
     DEFAULT_SPACE_EVOLUTION_SEEDS,
     SpaceEvolutionStudies,
 )
-from asebench.figures._spec import FigureSettings, FigureSpec, StudyRunner
+from asebench.figures._spec import FigureSettings, ReportFigure, StudyRunner
 from asebench.figures._studies import DEFAULT_BASE_OPTIONS, FigureStudies
 
 __all__ = ["make_figures"]
@@ -29,7 +29,7 @@ def make_figures(out_dir: str | os.PathLike[str] = "reports", seeds: int = 500,
                  ablation_base: Mapping[str, Any] | None = None, master_seed: int = 0,
                  budget_s: float | None = None, data: str | None = None, progress: bool = True,
                  command: str | None = None, log: Callable[[str], None] | None = None,
-                 figures: tuple[FigureSpec, ...] = FIGURES) -> list[ReportEntry]:
+                 figures: tuple[ReportFigure, ...] = FIGURES) -> list[ReportEntry]:
     """Run the studies the figures need (cached and resumable), then write the report.
 
     Writes into ``out_dir`` every figure of ``figures`` (by default :data:`FIGURES`:

@@ -26,12 +26,17 @@ class StudyRunner:
         workers: parallel workers of each study (None: all cores).
         progress: show each study's progress.
         say: called with one line per study run.
+        named_folders: a study's folder is ``root/<name>`` (the peers report), not one keyed
+            by its configuration and code version.
+        run_studies: False reads the studies already there and runs none.
     """
 
     root: Path
     workers: int | None
     progress: bool
     say: Callable[[str], None]
+    named_folders: bool = False
+    run_studies: bool = True
     paths: dict[str, Path] = field(default_factory=dict)
     loaded: dict[Path, Study] = field(default_factory=dict)
     resolved: dict[str, ResolvedStudy] = field(default_factory=dict)
@@ -46,13 +51,22 @@ class StudyRunner:
 
     def path(self, name: str, spec: StudySpec) -> Path:
         """The folder of study ``name`` (cached by configuration and code version, see
-        :func:`~asebench.figures._studies.study_directory`), run or resumed first."""
-        if name not in self.paths:
-            from asebench.figures._studies import study_directory
+        :func:`~asebench.figures._studies.study_directory`, unless ``named_folders``), run or
+        resumed first (unless not ``run_studies``)."""
+        if name in self.paths:
+            return self.paths[name]
+        if self.named_folders:
+            from asebench.store import Layout
 
-            resolved = self.resolve(name, spec)
-            self.run(name, resolved, study_directory(self.root, name, resolved))
-        return self.paths[name]
+            target = self.root / name
+            if not self.run_studies:
+                self.paths[name] = target
+                return target
+            return self.run(name, spec, target, resume=Layout(target).metadata.exists())
+        from asebench.figures._studies import study_directory
+
+        resolved = self.resolve(name, spec)
+        return self.run(name, resolved, study_directory(self.root, name, resolved))
 
     def run(self, name: str, spec: StudySpec | ResolvedStudy, target: Path,
             resume: bool = True) -> Path:

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 import pandas as pd
 
@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from asebench.study import StudySpec
     from asebench.tables import NB201Table
 
-__all__ = ["FigureInputs", "FigureSettings", "FigureSpec", "StudyRunner"]
+__all__ = ["DeclaresGroups", "FigureInputs", "FigureSettings", "FigureSpec", "ReportFigure",
+           "ReportInputs", "StudyRunner"]
 
 TRACE_COLUMNS = ["label", "dataset", "seed", "step", "elapsed_s", "incumbent_reward",
                  "incumbent_test_accuracy"]
@@ -66,11 +67,21 @@ class FigureSettings:
         return tuple(os.path.relpath(p, self.out) for p in paths)
 
 
+class DeclaresGroups(Protocol):
+    """A report's settings: the study groups its figures may read."""
+
+    def groups(self) -> dict[str, dict[str, StudySpec]]: ...
+
+
+SettingsT = TypeVar("SettingsT", bound=DeclaresGroups)
+EntryT = TypeVar("EntryT")
+
+
 @dataclass
-class FigureInputs:
+class FigureInputs(Generic[SettingsT]):
     """What a builder gets: the settings and the studies of its declared groups."""
 
-    settings: FigureSettings
+    settings: SettingsT
     groups: Mapping[str, Mapping[str, Path]]
     runner: StudyRunner
 
@@ -105,22 +116,22 @@ class FigureInputs:
 
 
 @dataclass(frozen=True)
-class FigureSpec:
-    """One figure of the report.
+class FigureSpec(Generic[SettingsT, EntryT]):
+    """One figure (or section) of a report.
 
     Attributes:
         name: the figure's file stem (its first README entry).
         studies: the study groups it reads (keys of :meth:`FigureSettings.groups`); they are
             run, or reused from the cache, before ``build`` is called.
-        build: writes the figure's files into ``inputs.settings.out``; returns its README
-            entries.
+        build: writes the figure's files into the report folder; returns its README entries
+            (:class:`ReportEntry` for ``make figures``, markdown lines for the peers report).
     """
 
     name: str
     studies: tuple[str, ...]
-    build: Callable[[FigureInputs], list[ReportEntry]]
+    build: Callable[[FigureInputs[SettingsT]], list[EntryT]]
 
-    def inputs(self, settings: FigureSettings, runner: StudyRunner) -> FigureInputs:
+    def inputs(self, settings: SettingsT, runner: StudyRunner) -> FigureInputs[SettingsT]:
         """Run (or reuse) the declared studies; the builder's inputs."""
         groups = settings.groups()
         unknown = [g for g in self.studies if g not in groups]
@@ -129,3 +140,10 @@ class FigureSpec:
         return FigureInputs(settings, {
             group: {name: runner.path(name, spec) for name, spec in groups[group].items()}
             for group in self.studies}, runner)
+
+
+ReportInputs = FigureInputs[FigureSettings]
+"""What a figure of ``make figures`` gets."""
+
+ReportFigure = FigureSpec[FigureSettings, ReportEntry]
+"""A figure of ``make figures``."""

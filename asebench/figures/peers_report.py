@@ -19,24 +19,29 @@ import functools
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from asebench._atomic import atomic_write_text
-from asebench.analysis import load
+from asebench.analysis import Study
 from asebench.analysis._table1 import study_markdown, table1
 from asebench.errors import AsebenchError
 from asebench.figures._anytime import anytime_curves, plot_anytime
 from asebench.figures._report import write_figure
 from asebench.figures._run import StudyRunner
+from asebench.figures._spec import FigureInputs, FigureSpec
 from asebench.figures._studies import REFERENCE
 from asebench.figures._style import dataset_name, display_name
 
-__all__ = ["PeerStudy", "peer_studies", "main", "write_report"]
+if TYPE_CHECKING:
+    from asebench.study import StudySpec
+
+__all__ = ["PeerReport", "PeerStudy", "peer_studies", "main", "sections", "write_report"]
 
 FAST = "ase,random,optuna,optuna[sampler=random],synetune"
 """The methods under a second per run: Optuna TPE (its default), Optuna random, Syne Tune
@@ -66,6 +71,14 @@ class PeerStudy:
     chunk_size: int = 25
     why: str = ""
 
+    def spec(self) -> StudySpec:
+        """The study: the paper protocol on the three datasets, the report's master seed."""
+        from asebench.study import StudySpec, parse_methods
+
+        return StudySpec(methods=parse_methods(self.methods), seeds=self.seeds,
+                         chunk_size=self.chunk_size,
+                         constraints=(self.constraint,) if self.constraint else ())
+
 
 def peer_studies(seeds: int = 500, nevergrad_seeds: int = 100, tpe_seeds: int = 100,
                  smac_seeds: int = 20, bore_seeds: int = 20,
@@ -94,16 +107,9 @@ def peer_studies(seeds: int = 500, nevergrad_seeds: int = 100, tpe_seeds: int = 
 
 
 def run_peer_study(study: PeerStudy, root: Path, workers: int, progress: bool) -> Path:
-    """Run or resume ``study`` under ``root`` (the paper protocol, three datasets)."""
-    from asebench.store import Layout
-    from asebench.study import StudySpec, parse_methods
-
-    spec = StudySpec(methods=parse_methods(study.methods), seeds=study.seeds,
-                     chunk_size=study.chunk_size,
-                     constraints=(study.constraint,) if study.constraint else ())
-    out = root / study.name
-    runner = StudyRunner(root, workers, progress, lambda _: None)
-    return runner.run(study.name, spec, out, resume=Layout(out).metadata.exists())
+    """Run or resume ``study`` in ``root/<its name>``."""
+    runner = StudyRunner(root, workers, progress, lambda _: None, named_folders=True)
+    return runner.path(study.name, study.spec())
 
 
 @functools.cache
@@ -177,11 +183,11 @@ def anchor_test(runs: pd.DataFrame, metric: str = "test_accuracy") -> pd.DataFra
     return pd.DataFrame(rows)
 
 
-def _anytime(studies: Sequence[Path], out: Path, name: str) -> tuple[pd.DataFrame, list[Path]]:
+def _anytime(studies: Sequence[Study], out: Path, name: str) -> tuple[pd.DataFrame, list[Path]]:
     """Anytime curves of every label of ``studies`` (ASE-NAS from the first study)."""
     frames = []
-    for i, path in enumerate(studies):
-        traces = load(path).read_traces(_TRACE_COLUMNS)
+    for i, study in enumerate(studies):
+        traces = study.read_traces(_TRACE_COLUMNS)
         frames.append(traces if i == 0 else traces[traces["label"] != REFERENCE])
     traces = pd.concat(frames, ignore_index=True)
     # the legend shows each label's own algorithm (the shared helper names the default one)
@@ -216,22 +222,49 @@ def _ran(table: pd.DataFrame) -> str:
     return f"{low}" if low == high else f"{low}-{high}"
 
 
-def write_report(root: Path, out: Path, studies: Sequence[PeerStudy]) -> Path:
-    """``out/README.md`` and the figures from the finished studies under ``root``."""
-    out.mkdir(parents=True, exist_ok=True)
-    plain = [s for s in studies if s.constraint is None and (root / s.name).is_dir()]
+@dataclass
+class PeerReport:
+    """The report's settings: where its studies are, where it goes, which studies it has."""
+
+    root: Path
+    out: Path
+    studies: tuple[PeerStudy, ...]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def groups(self) -> dict[str, dict[str, StudySpec]]:
+        """One group per study, named as its folder."""
+        return {s.name: {s.name: s.spec()} for s in self.studies}
+
+    def plain(self) -> list[PeerStudy]:
+        """The finished studies without a limit, ``main`` first."""
+        return [s for s in self.studies if s.constraint is None and (self.root / s.name).is_dir()]
+
+    def table(self, inputs: PeerInputs, name: str) -> pd.DataFrame:
+        """Table I of study ``name``, computed once per report."""
+        if name not in self.tables:
+            self.tables[name] = table1(inputs.study(name))
+        return self.tables[name]
+
+
+PeerInputs = FigureInputs[PeerReport]
+PeerSection = FigureSpec[PeerReport, str]
+
+
+def _section_results(inputs: PeerInputs) -> list[str]:
+    report = inputs.settings
+    plain = report.plain()
     if not plain or plain[0].name != "main":
-        raise AsebenchError(f"no finished main peer study under {root}")
-    loaded = {s.name: load(root / s.name) for s in plain}
-    datasets = loaded["main"].datasets
-    tables = {s.name: table1(loaded[s.name]) for s in plain}
+        raise AsebenchError(f"no finished main peer study under {report.root}")
+    main_study = inputs.study("main")
+    datasets = main_study.datasets
+    tables = {s.name: report.table(inputs, s.name) for s in plain}
     table = results_table(list(tables.values()))
-    atomic_write_text(out / "peers_table.csv", table.to_csv(index=False))
-    main_study = loaded["main"]
+    atomic_write_text(report.out / "peers_table.csv", table.to_csv(index=False))
     budget = main_study.config.get("budget_s")
     versions = main_study.metadata.get("versions", {})
     lib_versions = sorted({(str(r["info_library"]), str(r["info_library_version"]))
-                           for st in loaded.values() for _, r in st.runs.iterrows()
+                           for st in (inputs.study(s.name) for s in plain)
+                           for _, r in st.runs.iterrows()
                            if isinstance(r.get("info_library"), str)})
     lines = [
         "# ASE-NAS against the optimizer libraries",
@@ -251,54 +284,93 @@ def write_report(root: Path, out: Path, studies: Sequence[PeerStudy]) -> Path:
     ]
     for s in plain:
         lines.append(f"- `{s.name}`: {s.methods} — {_ran(tables[s.name])} seeds ({s.why})")
-    lines += ["", table_markdown(table, datasets), ""]
+    return [*lines, "", table_markdown(table, datasets), ""]
 
-    anchor = anchor_test(main_study.runs)
-    atomic_write_text(out / "anchor.csv", anchor.to_csv(index=False))
-    lines += ["## Sanity anchor: Optuna's RandomSampler vs asebench's random search", "",
-              "Unpaired tests on the final test accuracies (the two use different random "
-              "streams, so their seeds do not pair): Mann-Whitney U and two-sample "
-              "Kolmogorov-Smirnov, two-sided.", "",
-              "| Dataset | n (Optuna / asebench) | mean (Optuna / asebench) | Mann-Whitney p "
-              "| KS p |", "|---|---|---|---|---|"]
+
+def _section_anchor(inputs: PeerInputs) -> list[str]:
+    anchor = anchor_test(inputs.study("main").runs)
+    atomic_write_text(inputs.settings.out / "anchor.csv", anchor.to_csv(index=False))
+    lines = ["## Sanity anchor: Optuna's RandomSampler vs asebench's random search", "",
+             "Unpaired tests on the final test accuracies (the two use different random "
+             "streams, so their seeds do not pair): Mann-Whitney U and two-sample "
+             "Kolmogorov-Smirnov, two-sided.", "",
+             "| Dataset | n (Optuna / asebench) | mean (Optuna / asebench) | Mann-Whitney p "
+             "| KS p |", "|---|---|---|---|---|"]
     for _, r in anchor.iterrows():
         lines.append(f"| {dataset_name(str(r['dataset']))} | {r['n_optuna']} / "
                      f"{r['n_random']} | {r['mean_optuna']:.2f} / {r['mean_random']:.2f} | "
                      f"{r['mannwhitney_p']:.2f} | {r['ks_p']:.2f} |")
-    lines.append("")
+    return [*lines, ""]
 
-    fast_curves, fast_files = _anytime([root / "main"], out, "peers_anytime_fast")
-    slow_paths = [root / s.name for s in plain if s.name != "main"]
-    lines += ["## Anytime curves", "",
-              f"![fast libraries]({os.path.relpath(fast_files[0], out)})", "",
-              "Test accuracy of the incumbent (best reward so far) against simulated search "
-              "seconds; mean over seeds, band = standard error. "
-              f"{_counts(tables['main'])}.", ""]
-    if slow_paths:
-        first = [p for p in slow_paths if p.name == SLOW_CURVES_REFERENCE] or slow_paths[:1]
-        ordered_paths = first + [p for p in slow_paths if p not in first]
-        _, slow_files = _anytime(ordered_paths, out, "peers_anytime_slow")
-        slow_table = results_table([tables[p.name] for p in ordered_paths])
+
+def _section_anytime(inputs: PeerInputs) -> list[str]:
+    report = inputs.settings
+    out = report.out
+    plain = report.plain()
+    _, fast_files = _anytime([inputs.study("main")], out, "peers_anytime_fast")
+    slow = [inputs.study(s.name) for s in plain if s.name != "main"]
+    lines = ["## Anytime curves", "",
+             f"![fast libraries]({os.path.relpath(fast_files[0], out)})", "",
+             "Test accuracy of the incumbent (best reward so far) against simulated search "
+             "seconds; mean over seeds, band = standard error. "
+             f"{_counts(report.table(inputs, 'main'))}.", ""]
+    if slow:
+        first = [st for st in slow if st.path.name == SLOW_CURVES_REFERENCE] or slow[:1]
+        ordered = first + [st for st in slow if st not in first]
+        _, slow_files = _anytime(ordered, out, "peers_anytime_slow")
+        slow_table = results_table([report.table(inputs, st.path.name) for st in ordered])
         lines += [f"![slow libraries]({os.path.relpath(slow_files[0], out)})", "",
                   "The slow libraries, same axes. ASE-NAS over the seeds of the "
-                  f"`{ordered_paths[0].name}` study. {_counts(slow_table)}.", ""]
+                  f"`{ordered[0].path.name}` study. {_counts(slow_table)}.", ""]
+    return lines
 
-    for s in studies:
-        if s.constraint is None or not (root / s.name).is_dir():
+
+def _section_limited(inputs: PeerInputs) -> list[str]:
+    lines: list[str] = []
+    report = inputs.settings
+    for s in report.studies:
+        if s.constraint is None or not (report.root / s.name).is_dir():
             continue
-        study = load(root / s.name)
+        study = inputs.study(s.name)
         lines += [f"## Under `{s.constraint}` ({_ran(table1(study))} seeds per dataset)", "",
                   f"{s.methods}; every method searches only the archs that meet the limit. "
                   "The oracle is the best feasible arch; regret = oracle - answer. The paper "
                   "reports no limited runs, so its columns are left out.", "",
                   _renamed(study_markdown(study, paper=False), study.labels), ""]
-    overhead = out / "overhead.txt"
-    if overhead.exists():  # written by benchmarks/peers_overhead.py, kept beside the report
-        lines += ["## Adapter overhead", "",
-                  "`benchmarks/peers_overhead.py`, per query (paper protocol, cifar10): time "
-                  "inside the library, the adapter and the backend, and the library driven "
-                  "directly in a bare loop on the same rewards.", "", "```",
-                  overhead.read_text().rstrip(), "```", ""]
+    return lines
+
+
+def _section_overhead(inputs: PeerInputs) -> list[str]:
+    overhead = inputs.settings.out / "overhead.txt"
+    if not overhead.exists():  # written by benchmarks/peers_overhead.py, kept beside the report
+        return []
+    return ["## Adapter overhead", "",
+            "`benchmarks/peers_overhead.py`, per query (paper protocol, cifar10): time "
+            "inside the library, the adapter and the backend, and the library driven "
+            "directly in a bare loop on the same rewards.", "", "```",
+            overhead.read_text().rstrip(), "```", ""]
+
+
+def sections(studies: Sequence[PeerStudy]) -> tuple[PeerSection, ...]:
+    """The report's sections in README order, each declaring the studies it reads."""
+    plain = tuple(s.name for s in studies if s.constraint is None)
+    limited = tuple(s.name for s in studies if s.constraint is not None)
+    return (PeerSection("results", plain, _section_results),
+            PeerSection("anchor", ("main",) if "main" in plain else (), _section_anchor),
+            PeerSection("anytime", plain, _section_anytime),
+            PeerSection("limited", limited, _section_limited),
+            PeerSection("overhead", (), _section_overhead))
+
+
+def write_report(root: Path, out: Path, studies: Sequence[PeerStudy]) -> Path:
+    """``out/README.md`` and the figures from the finished studies under ``root``."""
+    out.mkdir(parents=True, exist_ok=True)
+    report = PeerReport(root, out, tuple(studies))
+    runner = StudyRunner(root, None, False, lambda _: None, named_folders=True,
+                         run_studies=False)
+    lines: list[str] = []
+    for section in sections(studies):
+        lines += section.build(section.inputs(report, runner))
     return atomic_write_text(out / "README.md", "\n".join(lines) + "\n")
 
 
