@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from asebench.ranking._ranking import Ranking, method_name
+from asebench.ranking._ranking import Ranking, display_names, method_name
 
 __all__ = ["BACKEND_NAMES", "caption_markdown", "task_name"]
 
@@ -89,7 +89,8 @@ def _caveats(ranking: Ranking) -> str:
 
 def _rank_rows(ranking: Ranking) -> list[list[str]]:
     seed_ranks = ranking.mean_seed_ranks.to_numpy()
-    return [[method_name(str(label)), f"{rank:.2f}", f"{seed_rank:.2f}"]
+    names = display_names([str(x) for x in ranking.mean_ranks.index])
+    return [[names[str(label)], f"{rank:.2f}", f"{seed_rank:.2f}"]
             for (label, rank), seed_rank in zip(ranking.mean_ranks.items(), seed_ranks)]
 
 
@@ -137,7 +138,8 @@ def caption_markdown(ranking: Ranking, files: Mapping[str, str],
         "## Ranks per task", "",
         "Each method's rank on the task (its mean test accuracy over the paired seeds, %).", "",
         *_grid(["Task", "Paired seeds",
-                *(method_name(str(x)) for x in ranking.mean_ranks.index)], _task_rows(ranking)),
+                *display_names([str(x) for x in ranking.mean_ranks.index]).values()],
+               _task_rows(ranking)),
         "",
         "## Tasks", "",
         *_grid(["Task", "Setting"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,6 +31,14 @@ def method_name(label: str) -> str:
     from asebench.analysis import display_name
 
     return display_name(label)
+
+
+def display_names(labels: Sequence[str]) -> dict[str, str]:
+    """Label -> display name, with the label added where two labels would read the same."""
+    names = {label: method_name(label) for label in labels}
+    counts = Counter(names.values())
+    return {label: name if counts[name] == 1 else f"{name} ({label})"
+            for label, name in names.items()}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from asebench._atomic import atomic_write_files
 from asebench._outputs import check_output_dir
 from asebench.ranking._caption import caption_markdown
 from asebench.ranking._figure import cd_figure, figure_bytes
-from asebench.ranking._ranking import DEFAULT_ALPHA, Ranking, method_name, rank_studies
+from asebench.ranking._ranking import DEFAULT_ALPHA, Ranking, display_names, rank_studies
 
 __all__ = ["FILES", "write_ranks", "write_ranking"]
 
@@ -32,14 +32,6 @@ def _csv(frame: pd.DataFrame) -> str:
     return frame.to_csv(index=False, float_format="%.6g", lineterminator="\n")
 
 
-def _display(labels: Sequence[str]) -> dict[str, str]:
-    """Label -> display name, the label added where two labels would read the same."""
-    names = {label: method_name(label) for label in labels}
-    counts = pd.Series(list(names.values())).value_counts()
-    return {label: name if counts[name] == 1 else f"{name} ({label})"
-            for label, name in names.items()}
-
-
 def write_ranking(ranking: Ranking, out_dir: str | os.PathLike[str],
                   studies: Sequence[str] | None = None) -> list[Path]:
     """Write ``ranking``'s diagram (PNG, PDF), CSVs and caption (:data:`FILES`) into
@@ -56,7 +48,7 @@ def write_ranking(ranking: Ranking, out_dir: str | os.PathLike[str],
     from asebench.figures import color_for
 
     out = Path(out_dir)
-    names = _display(list(ranking.mean_ranks.index))
+    names = display_names([str(x) for x in ranking.mean_ranks.index])
     mean_ranks = ranking.mean_ranks.rename(index=names)
     p_values = ranking.p_values.rename(index=names, columns=names)
     colors = {names[label]: color_for(label) for label in names}
