@@ -145,7 +145,7 @@ def caption_markdown(ranking: Ranking, files: Mapping[str, str],
         *_grid(["Task", "Setting"],
                [[task_name(t), _setting(ranking, t)] for t in block.tasks]),
         "",
-        "Studies: " + ", ".join(f"`{s}`" for s in studies) + ".", "",
+        "Studies: " + ", ".join(f"`{s}`" for s in studies) + "." + _unfinished(ranking), "",
         f"Files: [{files['png']}]({files['png']}), [{files['pdf']}]({files['pdf']}), "
         f"[{files['ranks']}]({files['ranks']}) (ranks per method), "
         f"[{files['tasks']}]({files['tasks']}) (every task and method, with the accuracies), "
@@ -153,6 +153,13 @@ def caption_markdown(ranking: Ranking, files: Mapping[str, str],
         f"[{files['tests']}]({files['tests']}) (Friedman, Iman-Davenport, CD).",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _unfinished(ranking: Ranking) -> str:
+    if not ranking.runs.unfinished:
+        return ""
+    return (" Not finished (their finished runs are ranked, on the seeds every method has): "
+            + ", ".join(f"`{p}`" for p in ranking.runs.unfinished) + ".")
 
 
 def _setting(ranking: Ranking, task: str) -> str:

@@ -70,11 +70,14 @@ class TaskRuns:
             first one that gave it).
         settings: ``(backend, dataset) -> study_setting`` of the task.
         studies: the study folders, in the order given.
+        unfinished: the studies whose ``status`` is not ``complete`` (their finished runs
+            count; the paired-seed rule ranks only the seeds every method has).
     """
 
     runs: pd.DataFrame
     settings: Mapping[tuple[str, str], Mapping[str, Any]]
     studies: tuple[Path, ...]
+    unfinished: tuple[Path, ...] = ()
 
 
 def _difference(a: Any, b: Any, name: str) -> tuple[str, Any, Any] | None:
@@ -94,7 +97,7 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _study_runs(path: Path) -> tuple[pd.DataFrame, str, dict[str, Any]]:
+def _study_runs(path: Path) -> tuple[pd.DataFrame, str, dict[str, Any], bool]:
     from asebench.analysis import load
 
     study = load(path)
@@ -115,7 +118,7 @@ def _study_runs(path: Path) -> tuple[pd.DataFrame, str, dict[str, Any]]:
         "test_accuracy": runs["test_accuracy"].astype("float64"),
         "study": str(path),
     })
-    return frame, backend, study_setting(config)
+    return frame, backend, study_setting(config), study.metadata.get("status") == "complete"
 
 
 def _check_same_results(old: pd.DataFrame, new: pd.DataFrame, task: str, label: str) -> None:
@@ -145,8 +148,11 @@ def collect_runs(study_dirs: Sequence[str | os.PathLike[str]]) -> TaskRuns:
     settings: dict[tuple[str, str], dict[str, Any]] = {}
     first_study: dict[tuple[str, str], Path] = {}
     merged: dict[tuple[str, str, str], pd.DataFrame] = {}
+    unfinished: list[Path] = []
     for path in dict.fromkeys(paths):
-        frame, backend, setting = _study_runs(path)
+        frame, backend, setting, complete = _study_runs(path)
+        if not complete:
+            unfinished.append(path)
         for (dataset, label), rows in frame.groupby(["dataset", "label"], sort=False):
             key = (backend, str(dataset))
             task = f"{backend}:{dataset}"
@@ -170,4 +176,4 @@ def collect_runs(study_dirs: Sequence[str | os.PathLike[str]]) -> TaskRuns:
             merged[(*key, str(label))] = pd.concat([old, extra], ignore_index=True)
     # rows in the order first seen: the studies' method and dataset order
     runs = pd.concat(list(merged.values()), ignore_index=True)[RUN_COLUMNS]
-    return TaskRuns(runs, settings, paths)
+    return TaskRuns(runs, settings, paths, tuple(unfinished))
