@@ -30,6 +30,7 @@ _COMMANDS: dict[str, str] = {
     "methods": "asebench.cli._methods:methods_command",
     "doctor": "asebench.cli._doctor:doctor",
     "verify": "asebench.cli._verify:verify",
+    "rank": "asebench.cli._rank:rank",
 }
 
 
