@@ -2,8 +2,8 @@
 
 ``code_version()`` hashes the path and bytes of every ``.py`` file of the ``asebench`` package
 except the layers that only read or present results: ``cli/`` (argument parsing),
-``figures/`` and ``analysis/`` (tables and plots from stored runs) and ``testing/`` (the
-contract checks). So it changes whenever a space, a backend, a protocol, a search method, a
+``figures/``, ``analysis/``, ``ranking/`` and ``report/`` (tables, ranks, plots and pages from
+stored runs) and ``testing/`` (the contract checks). So it changes whenever a space, a backend, a protocol, a search method, a
 constraint, the supernet or the study machinery (planning, seeding, execution, storage)
 changes, even by one byte, and not when a plot or a caption does. The data is not part of it:
 a study's resolved configuration already names its table and checksum. It is computed once
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["code_version", "source_hash", "study_code_version", "RESULT_NEUTRAL"]
 
-RESULT_NEUTRAL = ("cli", "figures", "analysis", "testing")
+RESULT_NEUTRAL = ("cli", "figures", "analysis", "testing", "ranking", "report")
 """Subpackages of asebench left out of :func:`code_version`."""
 
 
