@@ -285,6 +285,10 @@ LINES: dict[str, Line] = {
         "cannot write --out {tmp}/report.json: it is a folder",
         lambda p: [p["tmp"] / "report.md"]),
     # run: the user's word for the backend
+    "run unknown --benchmark": Line(
+        lambda p: _in(p, "--benchmark", "nope"),
+        "unknown benchmark 'nope'; choose one of tabular, live, nas-bench-graph "
+        "(or give package.module:factory)"),
     "run unknown --backend": Line(
         lambda p: _in(p, "--backend", "nope"),
         "unknown backend 'nope'; choose one of tabular, live, nas-bench-graph "
@@ -319,6 +323,9 @@ LINES: dict[str, Line] = {
         lambda p: _in(p, "--backend", "json:dumps"),
         "backend 'json:dumps' is not a backend factory: it needs argument 'obj' "
         "(called with keyword dataset)"),
+    "run --benchmark that is not callable": Line(
+        lambda p: _in(p, "--benchmark", "os:sep"),
+        "benchmark 'os:sep' is not a backend factory: it is a str, which cannot be called"),
 }
 
 
