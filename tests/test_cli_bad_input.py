@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from asebench.cli import cli
+from asebench.errors import AsebenchError
 
 NO_DIR = Path("/proc/asebench-no-such-dir")
 """A folder no one can create, root included (a kernel file system refuses it)."""
@@ -340,3 +341,14 @@ def test_bad_invocation_in_a_process_prints_its_line(name: str, paths: dict[str,
     for path in case.left(paths):
         assert not path.exists(), f"{path} left behind"
     assert sorted(paths["tmp"].rglob("*")) == before  # nothing written, not even a probe
+
+
+def test_the_python_api_keeps_its_word_and_the_cli_can_give_its_own() -> None:
+    from asebench.backends import backends, get_backend
+
+    with pytest.raises(AsebenchError, match=r"^unknown backend 'nope'; choose one of tabular"):
+        get_backend("nope", dataset="cifar10")
+    with pytest.raises(AsebenchError, match=r"^unknown benchmark 'nope'; choose one of tabular"):
+        backends.factory("nope", noun="benchmark")
+    with pytest.raises(AsebenchError, match=r"^backend 'builtins:dict' is not a backend factory"):
+        get_backend("builtins:dict", dataset="cifar10")
