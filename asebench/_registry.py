@@ -19,12 +19,13 @@ the code version that keys result caches covers plugin code too.
 from __future__ import annotations
 
 import importlib
+import inspect
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from asebench.errors import AsebenchError
 
@@ -58,6 +59,50 @@ def load_import_path(path: str, what: str = "object") -> object:
     return target
 
 
+def _members(protocol: type) -> dict[str, str]:
+    """The public members a protocol class declares, each as a message shows it:
+    ``{"name": "name", "run": "run(backend, budget, rng)"}``."""
+    shown: dict[str, str] = {}
+    for cls in reversed(protocol.__mro__):
+        if cls is object or cls.__module__ == "typing":
+            continue
+        for attribute, value in vars(cls).items():
+            if attribute.startswith("_"):
+                continue
+            if inspect.isfunction(value):
+                params = list(inspect.signature(value).parameters)[1:]  # less self
+                shown[attribute] = f"{attribute}({', '.join(params)})"
+            else:
+                shown[attribute] = attribute
+        for attribute in getattr(cls, "__annotations__", {}):
+            if not attribute.startswith("_"):
+                shown.setdefault(attribute, attribute)
+    return shown
+
+
+def _missing_arguments(factory: Callable[..., object], given: Mapping[str, object],
+                       ) -> tuple[list[str], list[str]]:
+    """``(required, refused)``: the parameters ``factory(**given)`` leaves without a value,
+    and the given keywords it takes no parameter for (both empty when its signature cannot
+    be read)."""
+    try:
+        parameters = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature: the call will tell
+        return [], []
+    by_keyword = {p.name for p in parameters
+                  if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    required = [p.name for p in parameters
+                if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+                and not (p.name in given and p.name in by_keyword)]
+    if any(p.kind == p.VAR_KEYWORD for p in parameters):
+        return required, []
+    return required, [k for k in given if k not in by_keyword]
+
+
+def _quoted(names: list[str]) -> str:
+    return ", ".join(repr(n) for n in names)
+
+
 @dataclass(frozen=True)
 class Entry:
     """Where a registered name comes from.
@@ -78,14 +123,24 @@ class Entry:
 class Registry(Generic[T]):
     """Maps names to factories; unknown names give a one-line error listing the choices.
 
+    A factory that is not one (not callable, needing arguments it is not given, or building
+    something that lacks a member of ``builds``) is a one-line error that says so.
+
     Args:
         kind: what the entries are, for messages (``method``).
         group: the entry-point group plugins use (``asebench.methods``); None: no plugins.
+        builds: the protocol class every factory's result implements (``Searcher``); None:
+            results are not checked.
+        arguments: the keywords every build passes besides the user's options (a backend
+            factory's ``dataset``): a plugin or import-path factory must take them.
     """
 
-    def __init__(self, kind: str, group: str | None = None) -> None:
+    def __init__(self, kind: str, group: str | None = None, *, builds: type | None = None,
+                 arguments: tuple[str, ...] = ()) -> None:
         self.kind = kind
         self.group = group
+        self.builds = builds
+        self.arguments = arguments
         self._factories: dict[str, Callable[..., T]] = {}
         self._entries: dict[str, Entry] = {}
         self._aliases: dict[str, str] = {}
@@ -141,15 +196,30 @@ class Registry(Generic[T]):
         """``name`` with aliases resolved (an import path stays as it is)."""
         return self._aliases.get(name, name)
 
-    def factory(self, name: str) -> Callable[..., T]:
-        """The factory of ``name``: built-in, plugin entry point, or ``module:factory``."""
+    def _factory_kind(self) -> str:
+        return f"{self.builds.__name__.lower() if self.builds else self.kind} factory"
+
+    def factory(self, name: str, *, noun: str | None = None) -> Callable[..., T]:
+        """The factory of ``name``: built-in, plugin entry point, or ``module:factory``.
+
+        Args:
+            name: the registered name, alias or import path.
+            noun: what messages call the entry where the user's word for it differs from
+                the registry's kind (``asebench run --benchmark`` names a backend).
+
+        Raises:
+            AsebenchError: unknown name, an import path that does not import, or an object
+                there that is not callable.
+        """
+        noun = noun or self.kind
         name = self.canonical(name)
         if name in self._factories:
             return self._factories[name]
         if is_import_path(name):
-            target = load_import_path(name, self.kind)
+            target = load_import_path(name, noun)
             if not callable(target):
-                raise AsebenchError(f"{self.kind} {name!r} is not callable")
+                raise AsebenchError(f"{noun} {name!r} is not a {self._factory_kind()}: it is "
+                                    f"a {type(target).__name__}, which cannot be called")
             self._entries[name] = Entry(name, "import path", None, name.partition(":")[0])
             return target
         self._load_plugins()
@@ -157,12 +227,50 @@ class Registry(Generic[T]):
             return self._factories[name]
         except KeyError:
             raise AsebenchError(
-                f"unknown {self.kind} {name!r}; choose one of {', '.join(self.names())} "
+                f"unknown {noun} {name!r}; choose one of {', '.join(self.names())} "
                 "(or give package.module:factory)") from None
 
     def get(self, name: str, /, **options: object) -> T:
-        """Build the ``name`` entry with ``options``."""
-        return self.factory(name)(**options)
+        """Build the ``name`` entry with ``options``.
+
+        Raises:
+            AsebenchError: as :meth:`factory`; or a plugin's or import path's factory that
+                needs arguments besides the options, or builds something that lacks a
+                member of the registry's protocol.
+        """
+        factory = self.factory(name)
+        if self._entries[self.canonical(name)].origin != "builtin":
+            self._check_call(name, factory, options)
+        built = factory(**options)
+        self._check_built(name, built)
+        return built
+
+    def _check_call(self, name: str, factory: Callable[..., T],
+                    options: Mapping[str, Any]) -> None:
+        """One line unless ``factory(**options)`` gives every parameter a value and
+        takes the registry's own :attr:`arguments` (other refused keywords are the user's
+        bad options: the call itself reports them)."""
+        required, refused = _missing_arguments(factory, options)
+        wrong = f"{self.kind} {name!r} is not a {self._factory_kind()}"
+        if required:
+            called = (f"keyword{'s' * (len(options) > 1)} {', '.join(options)}" if options
+                      else "no arguments")
+            raise AsebenchError(f"{wrong}: it needs argument{'s' * (len(required) > 1)} "
+                                f"{_quoted(required)} (called with {called})")
+        theirs = [k for k in refused if k in self.arguments]
+        if theirs:
+            raise AsebenchError(f"{wrong}: it takes no {_quoted(theirs)}, which every "
+                                f"{self.kind} factory is called with")
+
+    def _check_built(self, name: str, built: object) -> None:
+        if self.builds is None or isinstance(built, self.builds):
+            return
+        missing = [shown for member, shown in _members(self.builds).items()
+                   if not hasattr(built, member)]
+        lacks = (", ".join(missing[:-1]) + " or " + missing[-1] if len(missing) > 1
+                 else "".join(missing)) or "what it must have"
+        raise AsebenchError(f"{self.kind} {name!r} is not a {self._factory_kind()}: it "
+                            f"returned {type(built).__name__}, which has no {lacks}")
 
     def entry(self, name: str) -> Entry:
         """Where ``name`` comes from (loads it first)."""

@@ -4,10 +4,15 @@ one ``asebench: error: ...`` line on stderr, no traceback, and leaves nothing be
 
 The commands run in this process through click's CliRunner (the real ``asebench`` group with
 its error handling), so the catalogue stays fast; the paths live under a fresh temp folder.
+A second, shorter catalogue runs ``python -m asebench`` in a process of its own and checks the
+exact line: the report place of ``doctor`` (tried before any check runs), ``--benchmark`` named
+in the user's word, and methods and backends given as ``module:factory`` that are no factory.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from asebench.cli import cli
+from asebench.errors import AsebenchError
 
 NO_DIR = Path("/proc/asebench-no-such-dir")
 """A folder no one can create, root included (a kernel file system refuses it)."""
@@ -217,6 +223,7 @@ CASES: dict[str, Case] = {
 @pytest.fixture
 def paths(tmp_path: Path) -> dict[str, Path]:
     (tmp_path / "empty").mkdir()
+    (tmp_path / "report.json").mkdir()  # where a report's JSON would go
     (tmp_path / "garbage.pth").write_bytes(b"not a benchmark file")
     return {"tmp": tmp_path, "out": tmp_path / "out", "studies": tmp_path / "studies",
             "empty": tmp_path / "empty", "file": tmp_path / "garbage.pth"}
@@ -237,3 +244,111 @@ def test_bad_invocation_fails_in_one_line_and_leaves_nothing(
     assert "Traceback" not in result.output
     for path in case.left(paths):
         assert not path.exists(), f"{path} left behind"
+
+
+# -- the real command in a process of its own: the exact line ------------------------------
+NOT_A_SEARCHER = "which has no name or run(backend, budget, rng)"
+NOT_A_BACKEND = "which has no space, evaluate(arch, rng) or report(arch)"
+
+
+def _in(p: dict[str, Path], *extra: str) -> list[str]:
+    """``asebench run`` on one dataset, one seed, into ``out``, plus ``extra``."""
+    return ["run", "--datasets", "cifar10", "--seeds", "1", "--no-progress",
+            "--out", str(p["out"]), *extra]
+
+
+@dataclass(frozen=True)
+class Line:
+    """A bad invocation, the one line it must print (``{tmp}``: the temp folder) and what
+    must not exist afterwards."""
+
+    args: Callable[[dict[str, Path]], list[str]]
+    line: str
+    left: Callable[[dict[str, Path]], list[Path]] = lambda p: [p["out"]]
+
+
+LINES: dict[str, Line] = {
+    # doctor: the report's place, before the environment probe and every check
+    "doctor out under /proc": Line(
+        lambda p: ["doctor", "--quick", "--out", "/proc/x.md"],
+        "cannot write --out /proc/x.md: No such file or directory",
+        lambda p: [Path("/proc/x.md"), Path("/proc/x.json")]),
+    "doctor {device} out in a folder no one can create": Line(
+        lambda p: ["doctor", "--quick", "--out", str(NO_DIR / "doctor-{device}.md")],
+        f"cannot write --out {NO_DIR}/doctor-cpu.md: No such file or directory",
+        lambda p: [NO_DIR]),
+    "doctor {device} folder under a file": Line(
+        lambda p: ["doctor", "--quick", "--out", str(p["file"] / "{device}" / "r.md")],
+        "cannot write --out {tmp}/garbage.pth/cpu/r.md: Not a directory",
+        lambda p: [p["file"] / "cpu"]),
+    "doctor json beside the report is a folder": Line(
+        lambda p: ["doctor", "--quick", "--out", str(p["tmp"] / "report.md")],
+        "cannot write --out {tmp}/report.json: it is a folder",
+        lambda p: [p["tmp"] / "report.md"]),
+    # run: the user's word for the backend
+    "run unknown --benchmark": Line(
+        lambda p: _in(p, "--benchmark", "nope"),
+        "unknown benchmark 'nope'; choose one of tabular, live, nas-bench-graph "
+        "(or give package.module:factory)"),
+    "run unknown --backend": Line(
+        lambda p: _in(p, "--backend", "nope"),
+        "unknown backend 'nope'; choose one of tabular, live, nas-bench-graph "
+        "(or give package.module:factory)"),
+    # run: a method given as module:function that is no searcher factory
+    "run method that needs an argument": Line(
+        lambda p: _in(p, "--methods", "os.path:join"),
+        "method 'os.path:join' is not a searcher factory: it needs argument 'a' "
+        "(called with no arguments)"),
+    "run method that needs an argument, options given": Line(
+        lambda p: _in(p, "--methods", "json:dumps[indent=2]"),
+        "method 'json:dumps' is not a searcher factory: it needs argument 'obj' "
+        "(called with keyword indent)"),
+    "run method returning a str": Line(
+        lambda p: _in(p, "--methods", "os:getcwd"),
+        f"method 'os:getcwd' is not a searcher factory: it returned str, {NOT_A_SEARCHER}"),
+    "run method returning a dict": Line(
+        lambda p: _in(p, "--methods", "builtins:dict"),
+        f"method 'builtins:dict' is not a searcher factory: it returned dict, {NOT_A_SEARCHER}"),
+    "run method that is not callable": Line(
+        lambda p: _in(p, "--methods", "os:sep"),
+        "method 'os:sep' is not a searcher factory: it is a str, which cannot be called"),
+    # run: a backend given as module:function that is no backend factory
+    "run backend returning a dict": Line(
+        lambda p: _in(p, "--backend", "builtins:dict"),
+        f"backend 'builtins:dict' is not a backend factory: it returned dict, {NOT_A_BACKEND}"),
+    "run backend that takes no dataset": Line(
+        lambda p: _in(p, "--backend", "os:getcwd"),
+        "backend 'os:getcwd' is not a backend factory: it takes no 'dataset', which every "
+        "backend factory is called with"),
+    "run backend that needs an argument": Line(
+        lambda p: _in(p, "--backend", "json:dumps"),
+        "backend 'json:dumps' is not a backend factory: it needs argument 'obj' "
+        "(called with keyword dataset)"),
+    "run --benchmark that is not callable": Line(
+        lambda p: _in(p, "--benchmark", "os:sep"),
+        "benchmark 'os:sep' is not a backend factory: it is a str, which cannot be called"),
+}
+
+
+@pytest.mark.parametrize("name", list(LINES))
+def test_bad_invocation_in_a_process_prints_its_line(name: str, paths: dict[str, Path]) -> None:
+    case = LINES[name]
+    before = sorted(paths["tmp"].rglob("*"))
+    done = subprocess.run([sys.executable, "-m", "asebench", *case.args(paths)],
+                          cwd=paths["tmp"], capture_output=True, text=True)
+    expected = "asebench: error: " + case.line.replace("{tmp}", str(paths["tmp"]))
+    assert (done.returncode, done.stderr, done.stdout) == (2, expected + "\n", ""), done.stderr
+    for path in case.left(paths):
+        assert not path.exists(), f"{path} left behind"
+    assert sorted(paths["tmp"].rglob("*")) == before  # nothing written, not even a probe
+
+
+def test_the_python_api_keeps_its_word_and_the_cli_can_give_its_own() -> None:
+    from asebench.backends import backends, get_backend
+
+    with pytest.raises(AsebenchError, match=r"^unknown backend 'nope'; choose one of tabular"):
+        get_backend("nope", dataset="cifar10")
+    with pytest.raises(AsebenchError, match=r"^unknown benchmark 'nope'; choose one of tabular"):
+        backends.factory("nope", noun="benchmark")
+    with pytest.raises(AsebenchError, match=r"^backend 'builtins:dict' is not a backend factory"):
+        get_backend("builtins:dict", dataset="cifar10")

@@ -46,7 +46,7 @@ def test_run_as_subprocess_matches_in_process_run(tmp_path: Path) -> None:
     assert _invoke("run", *ARGS, "--out", str(a))[0] == 0
     done = subprocess.run(
         [sys.executable, "-c", "from asebench.cli import main; main()", "run", *ARGS,
-         "--out", str(b)], check=False, capture_output=True, text=True, timeout=120)
+         "--out", str(b)], check=False, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert f"study directory: {b}" in done.stdout
     left = pd.read_parquet(a / "runs").drop(columns="wall_seconds")

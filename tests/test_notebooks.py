@@ -37,7 +37,7 @@ def test_notebook_runs_without_errors(name, tmp_path, monkeypatch):
     monkeypatch.setenv("ASEBENCH_NB_STUDY_ROOT", str(tmp_path / "studies"))
     monkeypatch.setenv("MPLBACKEND", "Agg")
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
-    client = NotebookClient(nb, timeout=300, kernel_name="python3",
+    client = NotebookClient(nb, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(NOTEBOOKS)}})
     client.execute()  # raises CellExecutionError on the first failing cell
     errors = [out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs

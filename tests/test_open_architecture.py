@@ -202,7 +202,7 @@ def test_the_example_plugin_runs_a_study(executor: str, tmp_path: Path) -> None:
     command = [sys.executable, "-m", "asebench", "run", "--methods", "ase,greedy",
                "--datasets", "cifar100", "--seeds", "4", "--chunk-size", "2", "--workers", "2",
                "--executor", executor, "--out", str(out), "--no-progress"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr
     runs = pd.read_parquet(out / "runs")
     assert sorted(runs["label"].unique()) == ["ase", "greedy"]

@@ -62,7 +62,10 @@ def test_supernet_train_writes_an_epoch_line_to_a_redirected_stderr(tmp_path: Pa
     assert result.exit_code == 0, result.output
     assert "\r" not in result.stderr
     lines = result.stderr.splitlines()
-    assert [line.split()[:3] for line in lines] == [
+    # one line at each epoch's end; a step line within an epoch only if the epoch ran past
+    # the 10 s interval (a busy machine), so those are allowed, not counted
+    assert all(" epoch " in line and " step " in line for line in lines), lines
+    assert [line.split()[:3] for line in lines if " step 2/2 " in line] == [
         ["full", "epoch", "1/3"], ["full", "epoch", "2/3"], ["kernel", "epoch", "3/3"]]
 
 
@@ -84,7 +87,11 @@ def test_asebench_run_in_a_log_has_no_carriage_returns(tmp_path: Path) -> None:
         "--budget", "3000", "--workers", "1", "--out", str(tmp_path / "study")])
     assert result.exit_code == 0, result.output
     assert "\r" not in result.stderr
-    assert 1 <= len(result.stderr.splitlines()) <= 3
+    # the first update, the last, and one every 10 s between (how many: the machine's speed)
+    lines = result.stderr.splitlines()
+    assert lines and all(line.startswith("asebench run: ") for line in lines), lines
+    done = [int(line.split()[2].split("/")[0]) for line in lines]
+    assert done == sorted(set(done)) and done[-1] == 8 and lines[-1].split()[2] == "8/8", done
 
 
 def test_data_import_progress_in_a_log_is_a_line_per_tenth(

@@ -76,7 +76,7 @@ def test_torchrun_two_gloo_processes_train_without_stride_warning(tmp_path: Path
          "--preset", "tiny", "--classes", "0", "--holdout", "8", "--batch-size", "16",
          "--workers", "0", "--phases", "full=1,kernel=1,depth=1:2,expand=1:2",
          "--steps-per-epoch", "1", "--device", "cpu", "--no-progress"],
-        capture_output=True, text=True, env=env, timeout=300)
+        capture_output=True, text=True, env=env, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Grad strides do not match" not in proc.stderr, proc.stderr[-2000:]
     assert "img/s" not in proc.stderr  # --no-progress

@@ -211,7 +211,8 @@ def test_cli_convert_then_score_train_and_live_search(tmp_path: Path) -> None:
     assert read_checkpoint(trained).config == read_checkpoint(out).config
 
     result = run(cli, ["run", "--backend", "live", "--supernet", str(out), "--data", str(data),
-                       "--madds", "600", "--budget", "2", "--seeds", "1", "--workers", "1",
+                       "--madds", "600", "--budget-queries", "2", "--seeds", "1",
+                       "--workers", "1",
                        "--methods", "ase", "--set", "ase.K=2", "--set", "ase.max_iterations=2",
                        "--backend-opt", "calibration=8",
                        "--out", str(tmp_path / "study"), "--no-progress"])

@@ -57,7 +57,8 @@ __all__ = [
     "unwrap",
 ]
 
-backends: Registry[Backend] = Registry("backend", group="asebench.backends")
+backends: Registry[Backend] = Registry("backend", group="asebench.backends", builds=Backend,
+                                       arguments=("dataset",))
 backends.add("tabular", BackendFactory(build_tabular_backend, tabular_datasets))
 backends.alias("nb201", "tabular")
 backends.add("live", BackendFactory(build_live_backend, live_datasets))

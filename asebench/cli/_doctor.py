@@ -25,7 +25,8 @@ def doctor(out: str, quick: bool, progress: bool) -> None:
     from asebench.doctor import environment, report_paths, run_doctor, to_markdown, write_report
     from asebench.doctor._report import check_writable
 
-    check_writable(report_paths(out, {}))  # before the probe: {device} changes no folder
+    # before the environment probe and every check: {device} as cpu tries the same folders
+    check_writable(report_paths(out, {}))
     env = environment()
     md, js = report_paths(out, env)
     check_writable((md, js))

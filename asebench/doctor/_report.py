@@ -89,17 +89,13 @@ def report_paths(out: str | os.PathLike[str], env: dict[str, Any]) -> tuple[Path
 
 
 def check_writable(paths: tuple[Path, ...]) -> None:
-    """AsebenchError unless every path can be written: not a folder, and its nearest
-    existing parent a writable folder (checked before the checks run, not after)."""
+    """AsebenchError (one line, naming ``--out``) unless every path can be written: not a
+    folder, and a file can be made where it goes. Run before any check, so a report that
+    cannot be written fails in a second, not after minutes of checks; it leaves nothing."""
+    from asebench._outputs import check_output_file
+
     for path in paths:
-        if path.is_dir():
-            raise AsebenchError(f"--out {str(path)!r} is a folder; give a file name")
-        parent = path.parent
-        while not parent.exists():
-            parent = parent.parent
-        if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-            raise AsebenchError(f"cannot write the report {str(path)!r}: "
-                                f"{str(parent)!r} is not a writable folder")
+        check_output_file(path, "--out")
 
 
 def _umask() -> int:

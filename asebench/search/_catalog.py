@@ -63,6 +63,8 @@ def method_entry(name: str) -> MethodEntry:
     entry = methods.entry(name)
     try:
         searcher = get(name)
+    except AsebenchError:  # already one line (e.g. not a searcher factory)
+        raise
     except (TypeError, ValueError) as exc:
         raise AsebenchError(f"method {name!r} cannot be built with its defaults: {exc}"
                             ) from None

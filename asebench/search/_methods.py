@@ -17,7 +17,7 @@ from asebench.search._protocol import Searcher, display_name_of
 
 __all__ = ["get", "methods", "method_display_name", "split_label"]
 
-methods: Registry[Searcher] = Registry("method", group="asebench.methods")
+methods: Registry[Searcher] = Registry("method", group="asebench.methods", builds=Searcher)
 
 
 def get(name: str, /, **options: object) -> Searcher:
