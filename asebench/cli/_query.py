@@ -40,6 +40,7 @@ def query(arch: str, dataset: str | None, benchmark: str, protocol_name: str | N
     if special is not None:
         record = special(arch, dataset, protocol_name, constraints, data)
     else:
+        backends.factory(benchmark, noun="benchmark")  # unknown: one line in the user's word
         if protocol_name is not None:
             raise AsebenchError(f"--protocol applies to nb201 only, not {benchmark}")
         # $ASEBENCH_DATA names the NB201 table: only an explicit --data goes to another one

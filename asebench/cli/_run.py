@@ -79,9 +79,10 @@ def _default_methods_help() -> str:
                    "such a study is refused).")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=25, show_default=True,
               help="Runs per task (part of the study's identity).")
-@click.option("--backend", "--benchmark", "backend", default=DEFAULT_BACKEND, show_default=True,
+@click.option("--backend", "backend", default=None,
               help="tabular (= nb201: the embedded/imported NB201 table), live (supernet), "
-                   "a plugin's backend or package.module:factory.")
+                   f"a plugin's backend or package.module:factory [default: {DEFAULT_BACKEND}].")
+@click.option("--benchmark", "benchmark", default=None, help="The same as --backend.")
 @click.option("--supernet", type=click.Path(dir_okay=False), default=None,
               help="live: supernet checkpoint from `asebench supernet train`.")
 @click.option("--madds", type=click.FloatRange(min=0, min_open=True), default=None,
@@ -105,7 +106,8 @@ def run(methods: str | None, datasets: str | None, seeds: int, protocol: str | N
         protocol_opts: tuple[str, ...], budget: float | None, budget_queries: int | None,
         settings: tuple[str, ...],
         master_seed: int, out_dir: str, workers: int | None, executor: str,
-        scheduler: str | None, resume: bool, rerun_stale: bool, chunk_size: int, backend: str,
+        scheduler: str | None, resume: bool, rerun_stale: bool, chunk_size: int,
+        backend: str | None, benchmark: str | None,
         supernet: str | None, madds: float | None, constraints: tuple[str, ...],
         backend_opts: tuple[str, ...], data: str | None, table_out: str | None,
         references: tuple[str, ...], progress: bool) -> None:
@@ -132,6 +134,7 @@ def run(methods: str | None, datasets: str | None, seeds: int, protocol: str | N
         raise AsebenchError("--scheduler needs --executor dask")
     if rerun_stale and not resume:
         raise AsebenchError("--rerun-stale needs --resume")
+    backend = _backend_named(backend, benchmark)
     backend_options = parse_assignments(backend_opts, "--backend-opt")
     if data is not None and not _data_applies(backend):
         data = None
@@ -163,6 +166,20 @@ def run(methods: str | None, datasets: str | None, seeds: int, protocol: str | N
     click.echo(f"study directory: {path}")
     if table_out is not None:
         click.echo(f"table written to: {table_out}")
+
+
+def _backend_named(backend: str | None, benchmark: str | None) -> str:
+    """The backend that --backend or --benchmark names; an unknown one is a one-line error
+    in the user's own word for it."""
+    from asebench.backends import backends
+
+    if backend is not None and benchmark is not None and backend != benchmark:
+        raise AsebenchError(f"--backend {backend!r} and --benchmark {benchmark!r} name "
+                            "different backends; give one of them")
+    noun = "benchmark" if benchmark is not None else "backend"
+    name = benchmark if benchmark is not None else backend or DEFAULT_BACKEND
+    backends.factory(name, noun=noun)
+    return name
 
 
 def _data_applies(backend: str) -> bool:

@@ -5,9 +5,9 @@ except the layers that only read or present results: ``cli/`` (argument parsing)
 ``figures/``, ``analysis/``, ``ranking/`` and ``report/`` (tables, ranks, plots and pages from
 stored runs) and ``testing/`` (the contract checks). So it changes whenever a space, a
 backend, a protocol, a search method, a constraint, the supernet or the study machinery
-(planning, seeding, execution, storage) changes, even by one byte, and not when a plot or a caption does. The data is not part of it:
-a study's resolved configuration already names its table and checksum. It is computed once
-per process.
+(planning, seeding, execution, storage) changes, even by one byte, and not when a plot or a
+caption does. The data is not part of it: a study's resolved configuration already names its
+table and checksum. It is computed once per process.
 """
 
 from __future__ import annotations
