@@ -76,7 +76,7 @@ table.versions td:last-child { font-family: var(--mono); font-size: .85rem; }
   word-break: break-all; }
 .scroll { overflow-x: auto; }
 table.results td, table.results th { text-align: right; white-space: nowrap; }
-table.results td:first-child, table.results th:first-child { text-align: left; }
+table.results td:first-child, table.results tr:not(.sub) th:first-child { text-align: left; }
 table.results thead tr.group th { text-align: center; border-bottom: 1px solid var(--line); }
 table.results thead tr.group th:first-child { text-align: left; vertical-align: bottom; }
 table.results td.paper { color: var(--muted); }
@@ -126,7 +126,7 @@ SCRIPT = r"""
 (function () {
   "use strict";
   var byId = function (id) { return document.getElementById(id); };
-  var PAGE = 50;
+  var PAGE = 25;
 
   function fail(message) {
     var box = byId("load-error");

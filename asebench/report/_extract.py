@@ -80,6 +80,8 @@ class ReportData:
         labels: method labels in study order (only those with runs).
         names: label -> display name.
         datasets: datasets in study order (only those with runs).
+        notes: Table I's notes (reward column, protocol, budget, data table), as
+            ``asebench table`` prints them.
     """
 
     title: str
@@ -223,10 +225,11 @@ def _run_table(runs: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _notes(tables: Sequence[pd.DataFrame]) -> list[str]:
-    from asebench.analysis._table1 import _notes as table_notes
+def _table_notes(tables: Sequence[pd.DataFrame]) -> list[str]:
+    # the very lines under `asebench table`'s Table I
+    from asebench.analysis._table1 import _notes
 
-    return table_notes(tables[0]) if tables else []
+    return _notes(tables[0]) if tables else []
 
 
 def extract(study: Study, verify: tuple[bool, list[str]] | None = None,
@@ -262,4 +265,4 @@ def extract(study: Study, verify: tuple[bool, list[str]] | None = None,
         tables=tables, markdown=study_markdown(study, references), curves=curves,
         runs=_run_table(runs), labels=labels,
         names={label: display_name(label) for label in labels}, datasets=datasets,
-        notes=_notes(tables))
+        notes=_table_notes(tables))

@@ -74,7 +74,7 @@ def _subplots(datasets: Sequence[str], x_title: str, y_title: str) -> Any:
                            vertical_spacing=0.16 / rows if rows > 1 else 0.0)
     figure.update_layout(
         template="plotly_white", font={"family": FONT, "size": 13, "color": "#1f2933"},
-        height=_PANEL_HEIGHT * rows + 110, margin={"l": 64, "r": 24, "t": 84, "b": 48},
+        height=_PANEL_HEIGHT * rows + 110, margin={"l": 64, "r": 24, "t": 70, "b": 48},
         legend={"orientation": "h", "x": 0.0, "xanchor": "left", "y": 1.0, "yanchor": "top",
                 "yref": "container", "font": {"size": 13}, "itemclick": "toggle",
                 "itemdoubleclick": "toggleothers"},
@@ -189,5 +189,5 @@ def distribution_figure(runs: pd.DataFrame, labels: Sequence[str], names: dict[s
                 pointpos=0.0, hoverinfo="y+name"), row=row + 1, col=col + 1)
             shown = True
     figure.update_xaxes(showticklabels=False)
-    figure.update_layout(boxgap=0.25)
+    figure.update_layout(boxgap=0.25, margin={"b": 20}, height=figure.layout.height - 28)
     return _as_json(figure)

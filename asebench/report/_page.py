@@ -41,9 +41,9 @@ def _header(data: ReportData) -> str:
     seeds = data.runs["seed"].nunique() if len(data.runs) else 0
     subtitle = (f"{escape(data.benchmark)} · {len(data.labels)} method(s) · "
                 f"{len(data.datasets)} dataset(s) · up to {seeds} seed(s)")
-    sections = [("provenance", "Provenance"), ("table1", "Table I"),
-                ("curves", "Anytime curves"), ("distribution", "Final accuracy"),
-                ("runs", "Runs")]
+    sections = [("table1", "Table I"), ("curves", "Anytime curves"),
+                ("distribution", "Final accuracy"), ("runs", "Runs"),
+                ("provenance", "Provenance")]
     nav = "".join(f'<a href="#{key}">{name}</a>' for key, name in sections)
     return (
         '<header class="top"><div class="wrap">'
@@ -93,8 +93,8 @@ def _table1(table: pd.DataFrame, names: dict[str, str]) -> str:
     best = {d: table.loc[table["dataset"] == d, "mean"].max() for d in datasets}
     if paper:
         head = ('<tr class="group"><th rowspan="2">Method</th>' + "".join(
-            f'<th colspan="2">{escape(dataset_title(d))}</th>' for d in datasets) + "</tr><tr>"
-            + "<th>ours</th><th>paper</th>" * len(datasets) + "</tr>")
+            f'<th colspan="2">{escape(dataset_title(d))}</th>' for d in datasets) + "</tr>"
+            + '<tr class="sub">' + "<th>ours</th><th>paper</th>" * len(datasets) + "</tr>")
     else:
         head = "<tr><th>Method</th>" + "".join(
             f"<th>{escape(dataset_title(d))}</th>" for d in datasets) + "</tr>"
@@ -191,9 +191,10 @@ def _curves_section(data: ReportData) -> str:
     return ('<section class="card" id="curves"><h2>Anytime curves</h2>'
             '<p class="lead">Test accuracy of the incumbent (the best-reward architecture so '
             "far) against the search budget spent: mean over runs, band ±1 standard error. "
-            "The first 5% of the budget is below the initial view (the toolbar's autoscale "
-            "shows it). Hover for the values, click a method in the legend to hide or show it "
-            "(double-click: only it), drag to zoom, double-click to reset."
+            "The initial view fits the curves after the first 5% of the budget (the "
+            "toolbar's autoscale shows all). Hover for the values, click a method in the "
+            "legend to hide or show it (double-click: only it), drag to zoom, double-click "
+            "to reset."
             f"</p>{body}</section>")
 
 
@@ -265,8 +266,8 @@ def render_page(data: ReportData) -> str:
         '<div class="banner bad" id="load-error" hidden></div>',
         "<noscript><div class=\"banner\">The figures and the run table need JavaScript; "
         "the provenance and Table I read without it.</div></noscript>",
-        _provenance(data), _results(data), _curves_section(data), _distribution_section(),
-        _runs_section(data), "</main>",
+        _results(data), _curves_section(data), _distribution_section(), _runs_section(data),
+        _provenance(data), "</main>",
         f"<footer>Made by asebench {escape(_own_version())} with plotly.js {escape(version)}, "
         "inlined: the page works offline and loads nothing.</footer>",
         f'<script type="application/octet-stream" id="report-data">{pack_json(_payload(data))}'
