@@ -54,12 +54,9 @@ class Progress:
         return self.status == "complete" and (self.planned is None or self.done >= self.planned)
 
     def line(self) -> str:
-        """``"340 of 340 runs (complete)"`` / ``"120 of 340 runs done (study unfinished ...)"``."""
+        """``"340 of 340 runs (complete)"`` or ``"120 of 340 runs done"``."""
         of = f" of {self.planned:,}" if self.planned is not None else ""
-        if self.complete:
-            return f"{self.done:,}{of} runs (complete)"
-        return (f"{self.done:,}{of} runs done (the study is still running or was stopped; "
-                "asebench run --resume finishes it)")
+        return f"{self.done:,}{of} runs " + ("(complete)" if self.complete else "done")
 
 
 @dataclass(frozen=True)

@@ -164,7 +164,7 @@ def _results(data: ReportData) -> str:
         '<section class="card" id="table1">',
         f"<h2>Table I: test accuracy (%) on {escape(data.benchmark)}</h2>",
         f'<p class="lead">Mean ± std over {"up to " if main["n"].nunique() > 1 else ""}'
-        f"{n} runs per method and dataset; bold: the best mean of its column"
+        f"{n} run{'s' if n != 1 else ''} per method and dataset; bold: the best mean of its column"
         + ("; paper: the numbers the ASE-NAS paper prints." if main["paper_mean"].notna().any()
            else ".") + "</p>",
         _table1(main, data.names)]
@@ -255,8 +255,9 @@ def render_page(data: ReportData) -> str:
     banner = ""
     if not data.progress.complete:
         banner = (f'<div class="banner" id="unfinished">This study is unfinished: '
-                  f"{escape(data.progress.line())}. Every number below is of the runs stored "
-                  "so far.</div>")
+                  f"{escape(data.progress.line())}. It is still running or was stopped "
+                  "(<code>asebench run --resume</code> finishes it); every number below is of "
+                  "the runs stored so far.</div>")
     return "".join([
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
