@@ -8,19 +8,20 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-__all__ = ["AXES", "Axis", "anytime_grid", "has_curve_columns"]
+__all__ = ["AXES", "CURVE_COLUMNS", "Axis", "anytime_grid", "has_curve_columns"]
 
 Axis = Literal["seconds", "queries"]
 
 AXES: dict[Axis, str] = {"seconds": "simulated search seconds", "queries": "queries"}
 """The x axes of the curves and their titles."""
 
-_COLUMNS = ("label", "dataset", "seed", "step", "elapsed_s", "incumbent_test_accuracy")
+CURVE_COLUMNS = ("label", "dataset", "seed", "step", "elapsed_s", "incumbent_test_accuracy")
+"""The trace columns :func:`anytime_grid` reads."""
 
 
 def has_curve_columns(traces: pd.DataFrame) -> bool:
     """Whether ``traces`` holds what :func:`anytime_grid` needs."""
-    return all(c in traces.columns for c in _COLUMNS)
+    return all(c in traces.columns for c in CURVE_COLUMNS)
 
 
 def _grid(largest: float, axis: Axis, points: int) -> np.ndarray:

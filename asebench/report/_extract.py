@@ -14,7 +14,7 @@ import pandas as pd
 
 from asebench.analysis import Study, default_references, display_name, study_markdown, table1
 from asebench.errors import AsebenchError
-from asebench.report._curves import AXES, Axis, anytime_grid, has_curve_columns
+from asebench.report._curves import AXES, CURVE_COLUMNS, Axis, anytime_grid, has_curve_columns
 
 __all__ = ["Fact", "Progress", "ReportData", "RUN_COLUMNS", "extract", "planned_runs",
            "verify_lines"]
@@ -117,7 +117,7 @@ def planned_runs(config: Mapping[str, Any]) -> int | None:
 def verify_lines(root: Path) -> tuple[bool, list[str]]:
     """What ``asebench verify`` says of ``root``: ``(sound, one line per problem)``; the
     lines name files relative to ``root``."""
-    from asebench.study._verify import verify_study
+    from asebench.store import verify_study
 
     problems = verify_study(root)
     lines = []
@@ -247,7 +247,10 @@ def extract(study: Study, verify: tuple[bool, list[str]] | None = None,
     references = default_references(study)
     tables = [table1(study, reference=ref) for ref in references]
     benchmark = str(tables[0].attrs.get("benchmark_title", "?"))
-    traces = study.traces
+    try:  # only the columns the curves need: a 500-seed study has millions of queries
+        traces = study.read_traces(CURVE_COLUMNS)
+    except (KeyError, ValueError):  # traces without them (pyarrow's ArrowInvalid): no curves
+        traces = pd.DataFrame()
     curves: dict[Axis, pd.DataFrame] = {}
     if has_curve_columns(traces):
         for axis in AXES:
