@@ -326,9 +326,9 @@ def test_a_study_of_a_plugin_method(plugin: Path, tmp_path: Path) -> None:
     assert "4 of 4 runs (complete)" in page.read_text(encoding="utf-8")
 
 
-def test_a_live_study(trained_supernet: tuple[Path, Path], tmp_path: Path) -> None:
-    pytest.importorskip("torch")
-    ckpt, images = trained_supernet
+def test_a_live_study(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    pytest.importorskip("torch", reason="the live extra (torch) is not installed")
+    ckpt, images = request.getfixturevalue("trained_supernet")
     out = tmp_path / "live"
     result = CliRunner().invoke(cli, [
         "run", "--backend", "live", "--supernet", str(ckpt), "--data", str(images),
