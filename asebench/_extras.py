@@ -2,9 +2,9 @@
 
 The tabular study needs only the core dependencies. The live backend and ``asebench
 supernet`` need the ``live`` extra (torch, pillow, kornia), ``--executor dask`` the ``dask``
-extra, ``asebench data digits`` the ``digits`` extra, ``asebench rank`` the ``rank`` extra.
-:func:`require` turns a missing one into a one-line :class:`~asebench.errors.AsebenchError`
-naming the ``pip install`` to run.
+extra, ``asebench data digits`` the ``digits`` extra, ``asebench rank`` the ``rank`` extra,
+``asebench report --html`` the ``html`` extra (plotly). :func:`require` turns a missing one
+into a one-line :class:`~asebench.errors.AsebenchError` naming the ``pip install`` to run.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "dask": ("dask", "distributed"),
     "digits": ("sklearn", "PIL"),
     "rank": ("scikit_posthocs",),
+    "html": ("plotly",),
 }
 """Extra name -> the modules it provides (import names)."""
 

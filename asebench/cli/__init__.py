@@ -31,6 +31,7 @@ _COMMANDS: dict[str, str] = {
     "doctor": "asebench.cli._doctor:doctor",
     "verify": "asebench.cli._verify:verify",
     "rank": "asebench.cli._rank:rank",
+    "report": "asebench.cli._report:report",
 }
 
 
