@@ -74,3 +74,18 @@ def test_a_study_records_the_code_version_it_ran_with(tmp_path: Path) -> None:
     meta = json.loads((path / "metadata.json").read_text())
     assert meta["code_version"] == code_version()
     assert study_directory(tmp_path, "study", _spec()) == path  # reused: same code
+
+
+def test_make_figures_reuses_the_table1_study_of_make_run(tmp_path: Path) -> None:
+    """``make run`` (``asebench run --seeds N --out studies/table1``) and ``make figures``
+    (``--study-root studies``) name the same study, so the figures read its folder."""
+    from asebench.figures._studies import FigureStudies
+    from asebench.study import DEFAULT_LABELS, resolve
+
+    plan = FigureStudies(seeds=500)
+    cli = StudySpec(methods=DEFAULT_LABELS, seeds=500)  # what `asebench run` builds
+    assert dict(resolve(plan.table1_spec()).config) == dict(resolve(cli).config)
+    assert resolve(plan.ablation_spec()).config["backend_options"] == {}
+    # a folder holding that study (by this code) is the figures' table1
+    _write_meta(tmp_path / "table1", study=resolve_config(cli), code_version=code_version())
+    assert study_directory(tmp_path, "table1", plan.table1_spec()) == tmp_path / "table1"

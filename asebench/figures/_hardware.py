@@ -98,6 +98,7 @@ class HardwareStudies:
 
     def specs(self) -> dict[str, Any]:
         """``{directory name: StudySpec}``, one per (metric, percentile)."""
+        from asebench.figures._studies import protocol_option
         from asebench.study import DEFAULT_LABELS, StudySpec
 
         methods = self.methods or DEFAULT_LABELS
@@ -107,7 +108,7 @@ class HardwareStudies:
                 name = _SAFE.sub("-", f"hardware-{metric}-p{p:g}")
                 out[name] = StudySpec(
                     methods=tuple(methods), datasets=self.datasets, seeds=self.seeds,
-                    protocol=self.protocol, budget_s=self.budget_s,
+                    protocol=protocol_option(self.protocol), budget_s=self.budget_s,
                     master_seed=self.master_seed, data=self.data,
                     constraints=(self.expression(metric, p),))
         return out

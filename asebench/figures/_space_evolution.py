@@ -57,11 +57,12 @@ class SpaceEvolutionStudies:
     data: str | None = None
 
     def spec(self) -> StudySpec:
+        from asebench.figures._studies import protocol_option
         from asebench.study import StudySpec
 
         return StudySpec(methods=SPACE_EVOLUTION_LABELS, datasets=tuple(self.datasets),
-                         seeds=self.seeds, protocol=self.protocol, budget_s=self.budget_s,
-                         master_seed=self.master_seed, data=self.data)
+                         seeds=self.seeds, protocol=protocol_option(self.protocol),
+                         budget_s=self.budget_s, master_seed=self.master_seed, data=self.data)
 
     def specs(self) -> dict[str, StudySpec]:
         return {"space-evolution": self.spec()}

@@ -32,7 +32,17 @@ from asebench.tables import DATASETS
 if TYPE_CHECKING:  # the study package is imported lazily: it is heavy
     from asebench.study import MethodSpec, ResolvedStudy, StudySpec
 
-__all__ = ["FigureStudies", "study_directory"]
+__all__ = ["FigureStudies", "protocol_option", "study_directory"]
+
+DEFAULT_PROTOCOL = "paper"
+"""The NB201 backend's own default protocol."""
+
+
+def protocol_option(protocol: str) -> str | None:
+    """What a figure study passes as its protocol: None for the backend's default, so that a
+    study is the same study (the same identity and folder) as the ``asebench run`` that
+    leaves ``--protocol`` out; ``make figures`` then reuses ``make run``'s Table I."""
+    return None if protocol == DEFAULT_PROTOCOL else protocol
 
 DEFAULT_ABLATION_SEEDS = 100
 """Ablation runs per arm when not given (the ablations are 18 ASE-NAS arms; see README)."""
@@ -115,7 +125,7 @@ class FigureStudies:
         from asebench.study import StudySpec
 
         return StudySpec(methods=tuple(methods), datasets=datasets, seeds=seeds,
-                         protocol=self.protocol,
+                         protocol=protocol_option(self.protocol),
                          budget_s=self.budget_s, master_seed=self.master_seed, data=self.data)
 
     @property
