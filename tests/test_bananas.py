@@ -542,3 +542,15 @@ def test_beats_random_search_on_cifar100_at_the_paper_budget() -> None:
     assert np.mean(bananas) > np.mean(random) + 0.5  # measured: about +1.1 (12 seeds)
     top = np.sort(np.asarray(backend.reward_array, dtype=np.float64))[-157]  # top 1%
     assert min(bananas) >= top
+
+
+def test_the_speed_benchmark_runs(tmp_path: Path) -> None:
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bananas_speed.py"
+    out = tmp_path / "speed.json"
+    done = subprocess.run([sys.executable, str(script), "--seeds", "1", "--queries", "20",
+                           "--json", str(out)], capture_output=True, text=True, timeout=300,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(out.read_text())
+    assert result["bananas"]["queries_per_run"] == result["ase"]["queries_per_run"] == 20
+    assert 0 < result["bananas"]["predictor_share"] <= 1

@@ -127,7 +127,7 @@ class Bananas:
 
     name: ClassVar[str] = "bananas"
     display_name: ClassVar[str] = "BANANAS"
-    cost_hint: ClassVar[float] = 1000.0
+    cost_hint: ClassVar[float] = 1500.0  # measured: about 1,700 random-search runs
     num_init: int = 10
     k: int = 10
     ensemble: int = 5
