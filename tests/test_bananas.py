@@ -519,6 +519,9 @@ def test_a_warm_start_remembers_without_querying_again() -> None:
     trace = _run(warm, backend, Budget(queries=20), 14)
     assert len(trace) == 20 and not set(trace.archs) & set(known.archs)
     assert trace.info["iterations"] == 2  # 12 known: no random arch, straight to the predictor
+    outside = get("bananas").warm_started([((0, 0, 0, 0, 0, 7), 50.0)])  # type: ignore[attr-defined]
+    with pytest.raises(AsebenchError, match="outside 0..4"):
+        _run(outside, backend, Budget(queries=5))
 
 
 class TestConformance(SearcherTestCase):

@@ -189,8 +189,8 @@ class Bananas:
         seen: set[Hashable] = set()
         archs: list[Arch] = []
         rewards: list[float] = []
-        known = [(space.validate(a), r) for a, r in self.initial if space.contains(a)]
-        for arch, reward in known:
+        for arch, reward in self.initial:
+            arch = space.validate(arch)
             seen.add(network_of(arch))
             archs.append(arch)
             rewards.append(reward)
