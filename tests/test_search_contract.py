@@ -36,4 +36,4 @@ def test_registry_names() -> None:
     builtin = {n for n in methods.names() if methods.entry(n).origin == "builtin"}
     assert builtin == {
         "ase", "random", "reinforce", "evolution", "local", "random-in-subspace", "nse",
-        "autospace"}
+        "autospace", "bananas"}

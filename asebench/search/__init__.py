@@ -5,7 +5,8 @@
 >>> trace = searcher.run(backend, Budget(seconds=25_000), np.random.default_rng(0))
 
 Methods: ``ase`` (ASE-NAS; ASE-NAS+ with ``initial_centers``; ablations as options),
-``random``, ``reinforce``, ``evolution``, ``local``, ``random-in-subspace``; the
+``random``, ``reinforce``, ``evolution``, ``local``, ``random-in-subspace``, ``bananas``
+(BANANAS, a neural-predictor Bayesian optimisation baseline); the
 search-space-evolution methods ``nse`` (search-then-refill) and ``autospace`` (evolve the
 space, then search in it), which run any of the others inside sub-spaces.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from asebench.search._ase import ASESearch
 from asebench.search._autospace import AutoSpace
+from asebench.search._bananas import Bananas
 from asebench.search._baselines import LocalSearch, RegularizedEvolution, Reinforce
 from asebench.search._catalog import MethodEntry, method_catalog, method_entry
 from asebench.search._methods import get, method_display_name, methods, split_label
@@ -36,6 +38,7 @@ from asebench.search._subspace_random import RandomInSubspace
 __all__ = [
     "ASESearch",
     "AutoSpace",
+    "Bananas",
     "BatchSearcher",
     "Described",
     "JSONValue",
@@ -61,5 +64,5 @@ __all__ = [
 ]
 
 for _cls in (ASESearch, RandomSearch, Reinforce, RegularizedEvolution, LocalSearch,
-             RandomInSubspace, NSE, AutoSpace):
+             RandomInSubspace, NSE, AutoSpace, Bananas):
     methods.add(_cls.name, options_factory(_cls))

@@ -5,18 +5,27 @@ from __future__ import annotations
 from asebench._registry import Registry
 from asebench.spaces._categorical import CategoricalSpace, hamming_ball_size
 from asebench.spaces._mobilenet import MobileNetArch, MobileNetSpace
-from asebench.spaces._nb201 import NB201_EDGES, NB201_OPS, NB201Space
-from asebench.spaces._protocol import Space
+from asebench.spaces._nb201 import (
+    NB201_EDGES,
+    NB201_OPS,
+    NB201_PATH_CUTOFF,
+    NB201_PATHS,
+    NB201Space,
+)
+from asebench.spaces._protocol import Encodable, Space
 from asebench.spaces._subspace import Feasible, SubSpace, restrict
 
 __all__ = [
     "CategoricalSpace",
+    "Encodable",
     "Feasible",
     "MobileNetArch",
     "MobileNetSpace",
     "NB201Space",
     "NB201_EDGES",
     "NB201_OPS",
+    "NB201_PATHS",
+    "NB201_PATH_CUTOFF",
     "Space",
     "SubSpace",
     "get_space",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -11,7 +12,7 @@ from asebench.errors import AsebenchError
 from asebench.records import Arch
 from asebench.spaces._categorical import CategoricalSpace
 
-__all__ = ["NB201Space", "NB201_OPS", "NB201_EDGES"]
+__all__ = ["NB201Space", "NB201_OPS", "NB201_EDGES", "NB201_PATHS", "NB201_PATH_CUTOFF"]
 
 NB201_OPS: tuple[str, ...] = (
     "none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
@@ -19,6 +20,17 @@ NB201_EDGES: tuple[tuple[int, int], ...] = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 
 """Edge ``(source node, target node)`` of each position, in string order."""
 
 _TOKEN = re.compile(r"^([a-z0-9_]+)~(\d)$")
+
+NB201_PATHS: tuple[tuple[int, ...], ...] = ((3,), (0, 4), (1, 5), (0, 2, 5))
+"""The positions (edges) along each input-to-output path of the cell: e03; e01-e13;
+e02-e23; e01-e12-e23."""
+NB201_PATH_CUTOFF = 30
+"""BANANAS' truncation of the NB201 path encoding (the published default): the 5 one-edge and
+25 two-edge paths; the 125 three-edge ones, and with them edge e12, are left out."""
+# the published encoding numbers the ops alphabetically: avg_pool_3x3, nor_conv_1x1,
+# nor_conv_3x3, none, skip_connect; this maps the codes of NB201_OPS to those numbers
+_PATH_OP = np.array([3, 4, 1, 2, 0], dtype=np.int64)
+_NUM_PATHS = sum(len(NB201_OPS) ** n for n in range(1, 4))  # 5 + 25 + 125
 
 
 class NB201Space(CategoricalSpace):
@@ -57,6 +69,37 @@ class NB201Space(CategoricalSpace):
             raise AsebenchError("NB201 indices follow the benchmark's enumeration: build the "
                                 "space with NB201Space(order=table.arch_codes)")
         return self._order, self._index_by_code
+
+    def path_encoding(self, archs: Sequence[Arch], cutoff: int = 0) -> np.ndarray:
+        """BANANAS' path encoding (White, Neiswanger & Savani, AAAI 2021), as its authors'
+        code builds it for NB201: ``(len(archs), F)`` float64 of 0/1.
+
+        A cell has four input-to-output paths (:data:`NB201_PATHS`); the sequence of ops
+        along each is one of 5 + 25 + 125 = 155 features, numbered by path length, then in
+        base 5 with the first op least significant, ops numbered alphabetically (the
+        published order). Paths through ``none`` are features like any other.
+
+        Args:
+            archs: NB201 archs.
+            cutoff: keep the first ``cutoff`` features (at most 155); 0 keeps the published
+                truncation, :data:`NB201_PATH_CUTOFF` = 30 (the 1- and 2-edge paths).
+        """
+        value: object = cutoff
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+            raise AsebenchError(f"path encoding cutoff must be an int >= 0, got {cutoff!r}")
+        width = min(int(cutoff), _NUM_PATHS) if cutoff else NB201_PATH_CUTOFF
+        codes = np.asarray(archs, dtype=np.int64).reshape(-1, len(NB201_EDGES))
+        if codes.size and (codes.min() < 0 or codes.max() >= len(NB201_OPS)):
+            raise AsebenchError("NB201 op codes are 0..4")
+        ops = _PATH_OP[codes]
+        out = np.zeros((len(codes), _NUM_PATHS))
+        rows = np.arange(len(codes))
+        base = len(NB201_OPS)
+        for path in NB201_PATHS:
+            offset = sum(base ** n for n in range(1, len(path)))
+            index = offset + sum(ops[:, p] * base ** j for j, p in enumerate(path))
+            out[rows, index] = 1.0
+        return np.ascontiguousarray(out[:, :width])
 
     def to_string(self, arch: Arch) -> str:
         ops = [f"{NB201_OPS[c]}~{src}" for c, (src, _) in zip(arch, NB201_EDGES)]

@@ -1,4 +1,5 @@
-"""The Space protocol: what a searcher may ask of a search space."""
+"""The Space protocol: what a searcher may ask of a search space; and the optional
+:class:`Encodable` a space implements to give model-based searchers its own features."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from asebench.records import Arch, Edit
 
-__all__ = ["Space"]
+__all__ = ["Encodable", "Space"]
 
 
 @runtime_checkable
@@ -78,4 +79,21 @@ class Space(Protocol):
 
     def from_string(self, text: str) -> Arch:
         """Parse the native string form (AsebenchError if malformed)."""
+        ...
+
+
+@runtime_checkable
+class Encodable(Protocol):
+    """A space that supplies the path encoding of BANANAS (White et al., AAAI 2021) for its
+    archs. Optional: a searcher that finds no encoding falls back to a one-hot of the
+    choice codes. On a sub-space, searchers ask its :attr:`Space.parent` (whose codes the
+    sub-space's archs use)."""
+
+    def path_encoding(self, archs: Sequence[Arch], cutoff: int = 0) -> np.ndarray:
+        """``(len(archs), F)`` float64 of 0/1: one feature per sequence of operations along
+        an input-to-output path of the cell, set where the arch has that path.
+
+        ``cutoff``: keep the first ``cutoff`` features (all of them when it exceeds F);
+        0 keeps the space's published truncation.
+        """
         ...
