@@ -120,8 +120,8 @@ class OneOf:
 
 @dataclass(frozen=True)
 class Obj:
-    """A Python object of the library's own type (``module:Class``, or a builtin type's name):
-    settable from Python only, as a method spec cannot build one."""
+    """An object of the library's own type (``module:Class``: settable from Python only, as a
+    method spec cannot build one), or a ``dict`` or ``list`` (JSON in a method spec)."""
 
     kind: str
     none: bool = True
@@ -137,9 +137,12 @@ class Obj:
         if value is None and self.none:
             return
         if not isinstance(value, self._type()):
-            shown = self.kind.rpartition(":")[2]
-            raise _fail(method, name, f"a {shown} object (set from Python, not in a method "
-                        "spec)" + (" or None" * self.none), value)
+            if ":" in self.kind:
+                must = (f"a {self.kind.rpartition(':')[2]} object (set from Python, not in a "
+                        "method spec)")
+            else:
+                must = f"a {self.kind}"
+            raise _fail(method, name, must + (" or None" * self.none), value)
 
 
 @dataclass(frozen=True)
