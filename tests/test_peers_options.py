@@ -22,10 +22,13 @@ from asebench.constraints import constrained_backend
 from asebench.errors import AsebenchError
 from asebench.peers import AskTellSearcher
 from asebench.peers._nevergrad import _COMMON
-from asebench.peers._optuna import _SAMPLERS, _SPECS as OPTUNA_SPECS
+from asebench.peers._optuna import _SAMPLERS
+from asebench.peers._optuna import _SPECS as OPTUNA_SPECS
 from asebench.peers._preset import run_facts
-from asebench.peers._smac import _FACADE, _FACADES, _RESERVED as SMAC_RESERVED, _SCENARIO
-from asebench.peers._synetune import _RESERVED as SYNETUNE_RESERVED, _SPECS as SYNETUNE_SPECS
+from asebench.peers._smac import _FACADE, _FACADES, _SCENARIO
+from asebench.peers._smac import _RESERVED as SMAC_RESERVED
+from asebench.peers._synetune import _RESERVED as SYNETUNE_RESERVED
+from asebench.peers._synetune import _SPECS as SYNETUNE_SPECS
 from asebench.peers._values import constructor_parameters
 from asebench.records import Budget
 from asebench.search import get

@@ -64,13 +64,11 @@ class _Session:
     def ask(self) -> tuple[Arch, object]:
         try:
             candidate = self._optimizer.ask()
-        except AssertionError as exc:
+        except AssertionError:  # Nevergrad's wizards assert a budget, with no message
             if self._optimizer.budget is not None:
                 raise
-            raise AsebenchError(
-                f"nevergrad: {self._name} cannot run without a budget (Nevergrad: "
-                f"{' '.join(str(exc).split()) or 'AssertionError'}); give budget=N or "
-                "preset=informed") from None
+            raise AsebenchError(f"nevergrad: {self._name} cannot run without a budget; give "
+                                "budget=N or preset=informed") from None
         return tuple(int(c) for c in candidate.value), candidate
 
     def tell(self, handle: object, reward: float) -> None:
