@@ -17,7 +17,11 @@ synetune   ``scheduler=REA|BORE|TPE|BOTorch|CQR|RandomSearch``           ``synet
 ========== ============================================================= ================
 
 Every other option goes by name to the library's constructor
-(``optuna[sampler=tpe,n_startup_trials=20]``) and is checked before a study writes anything.
+(``optuna[sampler=tpe,n_startup_trials=20]``); its name and value are checked against the
+library's documentation before a study writes anything. ``preset=informed`` sets each
+library up as its documentation advises for a known number of evaluations, that number the
+protocol's expected number of queries (``optuna[preset=informed]``, ``smac[preset=informed]``,
+``nevergrad[preset=informed]``, ``synetune[preset=informed]``; see ``docs/peers.md``).
 """
 
 from __future__ import annotations

@@ -7,7 +7,14 @@ identically for every library:
 
 * each position of the space becomes one categorical parameter over the space's
   ``allowed_choices(p)`` (so a restricted space is searched only over its allowed choices);
-* the library's seed is drawn from the run's generator (same generator, same trace);
+* the library's seed is drawn from the run's generator (same generator, same trace, in any
+  process: no library state may depend on Python's per-process string hashing);
+* every option value is checked before the run starts (:mod:`asebench.peers._values`), and
+  whatever the library itself refuses while it is built or asked for its first proposal
+  (which a study meets in its dry run, before it writes anything) is one line naming the
+  options;
+* ``preset=informed`` adds the settings the library's documentation advises for a known
+  number of evaluations, that number computed from the backend (:mod:`asebench.peers._preset`);
 * every proposal the space contains goes through the run's
   :class:`~asebench.backends.BudgetedEvaluator` (a repeated arch is charged again, as random
   search's are) and its reward is told back; a proposal the space does not contain (it fails
@@ -21,7 +28,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import inspect
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -33,11 +39,12 @@ import numpy as np
 
 from asebench.backends import Backend, BudgetedEvaluator
 from asebench.errors import AsebenchError, BudgetExhausted
+from asebench.peers._preset import PRESETS, RunFacts, run_facts
 from asebench.records import Arch, Budget, Trace
 
 __all__ = ["AskTellSearcher", "AskTellSession", "LibraryStopped", "Grid", "PeerLibrary", "Timings",
-           "check_names", "import_library", "library_version", "make_factory",
-           "split_selector", "MAX_REJECTIONS"]
+           "import_library", "library_version", "make_factory", "split_selector",
+           "MAX_REJECTIONS"]
 
 Grid = tuple[tuple[int, ...], ...]
 """The allowed choice codes of each position (``space.allowed_choices(p)`` for every p)."""
@@ -111,8 +118,24 @@ class PeerLibrary(Protocol):
         """Wall cost of one run relative to random search."""
         ...
 
+    @property
+    def informed_default(self) -> str:
+        """The algorithm of ``preset=informed`` when the selector is not given."""
+        ...
+
+    @property
+    def informed_algorithms(self) -> tuple[str, ...]:
+        """The algorithms ``preset=informed`` is defined for (empty: every one)."""
+        ...
+
+    def informed(self, algorithm: str, facts: RunFacts) -> dict[str, object]:
+        """The options ``preset=informed`` sets for ``algorithm`` (the method's own options
+        override them)."""
+        ...
+
     def check(self, lib: ModuleType, algorithm: str, options: Mapping[str, object]) -> None:
-        """Raise a one-line AsebenchError unless the library accepts ``options``."""
+        """Raise a one-line AsebenchError unless ``options`` are names and values the
+        library's documentation allows (what needs the space is checked in ``start``)."""
         ...
 
     def start(self, lib: ModuleType, algorithm: str, options: Mapping[str, object],
@@ -149,8 +172,8 @@ def _version(distribution: str) -> str:
 
 
 _CHECKED: set[tuple[str, str, str]] = set()
-"""(library, algorithm, options) already checked against the library's constructor in this
-process (the signature inspection is paid once, not on every run)."""
+"""(library, algorithm, options) already checked in this process (the signature inspection is
+paid once, not on every run)."""
 
 
 def _check_once(library: PeerLibrary, lib: ModuleType, algorithm: str,
@@ -180,19 +203,24 @@ class Timings:
 class AskTellSearcher:
     """A library's ask/tell optimizer searching the space through the budgeted evaluator.
 
-    Trace.info: ``library`` (distribution), ``library_version``, ``algorithm``,
+    Trace.info: ``library`` (distribution), ``library_version``, ``algorithm``, ``preset``,
     ``rejected`` (proposals outside the space, never queried), ``stopped_by`` (``budget``, or
-    ``library`` when it had nothing more to propose).
+    ``library`` when it had nothing more to propose); with ``preset=informed`` also
+    ``expected_queries`` (the number the library was told).
 
     Args:
         library: the library description (one per module of :mod:`asebench.peers`).
         algorithm: the selector's value (``tpe``).
         options: passed by name to the library's constructor.
+        preset: ``default`` (the library's own defaults) or ``informed`` (the settings its
+            documentation advises for a known number of evaluations; ``options`` override
+            them).
     """
 
     library: PeerLibrary
     algorithm: str
     options: Mapping[str, object] = field(default_factory=dict)
+    preset: str = "default"
 
     @property
     def name(self) -> str:
@@ -222,7 +250,13 @@ class AskTellSearcher:
     def _run(self, backend: Backend, budget: Budget, rng: np.random.Generator,
              timings: Timings | None) -> Trace:
         lib = import_library(self.library)
-        _check_once(self.library, lib, self.algorithm, self.options)
+        options: Mapping[str, object] = self.options
+        info: dict[str, object] = {"preset": self.preset}
+        if self.preset == "informed":
+            facts = run_facts(backend, budget)
+            options = {**self.library.informed(self.algorithm, facts), **self.options}
+            info["expected_queries"] = facts.expected_queries
+        _check_once(self.library, lib, self.algorithm, options)
         space = backend.space
         grid: Grid = tuple(tuple(int(c) for c in space.allowed_choices(p))
                            for p in range(space.num_positions))
@@ -231,16 +265,30 @@ class AskTellSearcher:
         contains = space.contains
         clock = time.perf_counter
         t_start = clock()
-        session = self.library.start(lib, self.algorithm, self.options, grid, seed,
-                                     contains if space.feasible is not None else None)
+        # set-up: building the optimizer and its first proposal, where a library refuses
+        # what it refuses (a study's dry run meets it before anything is written)
+        try:
+            session = self.library.start(lib, self.algorithm, options, grid, seed,
+                                         contains if space.feasible is not None else None)
+            first: tuple[Arch, object] | None = session.ask()
+        except LibraryStopped:
+            first = None
+        except (AsebenchError, BudgetExhausted):
+            raise
+        except Exception as exc:  # the library's own refusal, whatever its type
+            raise self._refused(options, exc) from None
         if timings is not None:  # building the optimizer is the library's own time
             timings.library_s += clock() - t_start
         rejected = 0
         streak = 0
         stopped_by = "budget"
         try:
+            if first is None:
+                raise LibraryStopped
             while True:
-                if timings is None:
+                if first is not None:
+                    (arch, handle), first = first, None
+                elif timings is None:
                     arch, handle = session.ask()
                 else:
                     t0 = clock()
@@ -274,16 +322,24 @@ class AskTellSearcher:
             "library": self.library.distribution,
             "library_version": library_version(self.library),
             "algorithm": self.algorithm,
+            **info,
             "rejected": rejected,
             "stopped_by": stopped_by,
         })
 
+    def _refused(self, options: Mapping[str, object], exc: Exception) -> AsebenchError:
+        text = " ".join(str(exc).split()) or "no message"
+        given = ", ".join(f"{k}={v!r}" for k, v in sorted(options.items())) or "no options"
+        return AsebenchError(f"{self.library.name}: {self.display_name} refused its set-up "
+                             f"({given}): {type(exc).__name__}: {text}")
 
-def split_selector(library: PeerLibrary, options: Mapping[str, object]
-                   ) -> tuple[str, dict[str, object]]:
-    """``(algorithm, other options)`` from a factory's options (selector defaulted)."""
+
+def split_selector(library: PeerLibrary, options: Mapping[str, object],
+                   default: str | None = None) -> tuple[str, dict[str, object]]:
+    """``(algorithm, other options)`` from a factory's options (selector defaulted to
+    ``default``, else the library's own)."""
     rest = dict(options)
-    algorithm = rest.pop(library.selector, library.default)
+    algorithm = rest.pop(library.selector, library.default if default is None else default)
     if not isinstance(algorithm, str):
         raise AsebenchError(f"{library.name}: option {library.selector} must be a name, "
                             f"got {algorithm!r}")
@@ -297,44 +353,39 @@ def split_selector(library: PeerLibrary, options: Mapping[str, object]
 def make_factory(library: PeerLibrary, summary: str) -> Callable[..., AskTellSearcher]:
     """The registered factory of ``library``: ``factory(**options) -> AskTellSearcher``.
 
-    The options are checked against the library's constructor at once when the library is
-    installed; when it is not, building succeeds (so ``asebench methods`` lists it) and the
-    first run fails with the one-line error naming the extra, which a study meets while it
-    checks its methods, before it writes anything.
+    ``preset`` (``default`` or ``informed``) is the adapter's own option. The options' names
+    and values are checked at once when the library is installed (the informed preset's own
+    values, which depend on the backend, when the run starts); when it is not, building
+    succeeds (so ``asebench methods`` lists it) and the first run fails with the one-line
+    error naming the extra, which a study meets while it checks its methods, before it
+    writes anything.
     """
 
     def factory(**options: object) -> AskTellSearcher:
-        algorithm, rest = split_selector(library, options)
+        rest = dict(options)
+        preset = rest.pop("preset", "default")
+        if preset not in PRESETS:
+            raise AsebenchError(f"{library.name}: option preset must be one of "
+                                f"{', '.join(PRESETS)}, got {preset!r}")
+        informed = preset == "informed"
+        algorithm, rest = split_selector(library, rest,
+                                         library.informed_default if informed else None)
+        if informed and library.informed_algorithms and (
+                algorithm not in library.informed_algorithms):
+            raise AsebenchError(
+                f"{library.name}: preset=informed is defined for {library.selector}="
+                f"{'|'.join(library.informed_algorithms)} only (its documentation advises "
+                f"nothing for {algorithm!r})")
         try:
             lib = importlib.import_module(library.module)
         except ImportError:
             lib = None
         if lib is not None:
             library.check(lib, algorithm, rest)
-        return AskTellSearcher(library, algorithm, rest)
+        return AskTellSearcher(library, algorithm, rest, str(preset))
 
     factory.__doc__ = summary
     factory.__module__ = __name__.rpartition(".")[0]
-    factory.options = {library.selector: library.default}  # type: ignore[attr-defined]
+    factory.options = {library.selector: library.default,  # type: ignore[attr-defined]
+                       "preset": "default"}
     return factory
-
-
-def check_names(method: str, where: str, target: Callable[..., object],
-                options: Mapping[str, object], reserved: tuple[str, ...] = ()) -> None:
-    """One-line error for an option that ``target``'s signature does not take, or that
-    asebench sets itself (``reserved``: the seed, the search space)."""
-    taken = sorted(set(options) & set(reserved))
-    if taken:
-        raise AsebenchError(f"{method}: option(s) {', '.join(taken)} are set by asebench "
-                            "(from the run's seed or its space)")
-    params = inspect.signature(target).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return
-    known = [n for n, p in params.items()
-             if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                           inspect.Parameter.KEYWORD_ONLY) and n not in reserved
-             and n != "self"]
-    unknown = sorted(set(options) - set(known))
-    if unknown:
-        raise AsebenchError(f"unknown option(s) {', '.join(unknown)} for method {method!r} "
-                            f"({where}); options are {', '.join(known) or 'none'}")

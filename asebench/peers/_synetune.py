@@ -26,6 +26,18 @@ back after each call (a few microseconds against their milliseconds per call).
 
 ``BOTorch`` needs the ``botorch`` package, which the ``synetune`` extra does not install (see
 the extra's comment in asebench's package metadata).
+
+Option values: Syne Tune 0.16 checks few (``REA(sample_size=0)`` builds, and fails at its
+first mutation; ``TPE(random_fraction=2.0)`` runs), so every scheduler argument has the type
+and range its docstring in ``syne_tune.optimizer.baselines`` gives (:data:`_SPECS`);
+``points_to_evaluate`` entries are checked against the space when the run starts.
+
+``preset=informed`` (REA only): ``population_size=10, sample_size=5``. Syne Tune's schedulers
+take no number of trials (its ``StoppingCriterion`` only stops the loop), and its
+documentation gives no setting that depends on one; its own NAS-Bench-201 benchmark baselines
+(the benchmarking examples its "Benchmarking with Simulator Back-end" tutorial walks through)
+run REA with a population of 10 and tournaments of 5. REA's defaults (100 and 10) spend the
+first 100 of the paper protocol's 221 queries on random architectures.
 """
 
 from __future__ import annotations
@@ -41,7 +53,16 @@ from typing import Any
 import numpy as np
 
 from asebench.errors import AsebenchError
-from asebench.peers._asktell import AskTellSession, Grid, check_names, make_factory
+from asebench.peers._asktell import AskTellSession, Grid, make_factory
+from asebench.peers._preset import RunFacts
+from asebench.peers._values import (
+    Int,
+    Obj,
+    Real,
+    Spec,
+    check_options,
+    constructor_parameters,
+)
 from asebench.records import Arch
 
 __all__ = ["SYNETUNE", "synetune"]
@@ -50,6 +71,22 @@ _SCHEDULERS = ("REA", "BORE", "TPE", "BOTorch", "CQR", "RandomSearch")
 _COST = {"REA": 2.0, "RandomSearch": 2.0, "TPE": 200.0, "BORE": 2000.0, "CQR": 2000.0,
          "BOTorch": 20000.0}
 _METRIC = "reward"
+_RESERVED = ("config_space", "metric", "metrics", "do_minimize", "random_seed")
+_POINTS = Obj("list")
+# The ranges of syne_tune.optimizer.baselines' docstrings (0.16): sizes and counts >= 1, a
+# percentage of the observations strictly between 0 and 100 (both models need data), a
+# fraction in [0, 1], bandwidths > 0.
+_SPECS: dict[str, dict[str, Spec]] = {
+    "REA": {"population_size": Int(1), "sample_size": Int(1), "points_to_evaluate": _POINTS},
+    "BORE": {"points_to_evaluate": _POINTS},
+    "TPE": {"points_to_evaluate": _POINTS, "num_min_data_points": Int(1, none=True),
+            "top_n_percent": Int(1, 99), "min_bandwidth": Real(0.0, low_open=True),
+            "num_candidates": Int(1), "bandwidth_factor": Real(0.0, low_open=True),
+            "random_fraction": Real(0.0, 1.0)},
+    "CQR": {"points_to_evaluate": _POINTS},
+    "RandomSearch": {"points_to_evaluate": _POINTS},
+    "BOTorch": {"points_to_evaluate": _POINTS, "searcher_kwargs": Obj("dict")},
+}
 
 
 _GLOBAL_FREE = frozenset({"REA", "RandomSearch", "TPE"})
@@ -158,6 +195,8 @@ class SyneTuneLibrary:
     selector: str = "scheduler"
     default: str = "REA"
     algorithms: tuple[str, ...] = _SCHEDULERS
+    informed_default: str = "REA"
+    informed_algorithms: tuple[str, ...] = ("REA",)
 
     def display_name(self, algorithm: str) -> str:
         return f"Syne Tune {algorithm}"
@@ -165,14 +204,16 @@ class SyneTuneLibrary:
     def cost_hint(self, algorithm: str) -> float:
         return _COST.get(algorithm, 100.0)
 
+    def informed(self, algorithm: str, facts: RunFacts) -> dict[str, object]:
+        return {"population_size": 10, "sample_size": 5}
+
     def _class(self, algorithm: str) -> Any:
         return getattr(importlib.import_module("syne_tune.optimizer.baselines"), algorithm)
 
     def check(self, lib: ModuleType, algorithm: str, options: Mapping[str, object]) -> None:
-        check_names(self.name, f"syne_tune.optimizer.baselines.{algorithm}",
-                    self._class(algorithm), options,
-                    reserved=("config_space", "metric", "metrics", "do_minimize",
-                              "random_seed"))
+        check_options(self.name, f"syne_tune.optimizer.baselines.{algorithm}",
+                      constructor_parameters(self._class(algorithm)), _SPECS[algorithm],
+                      options, _RESERVED)
 
     def start(self, lib: ModuleType, algorithm: str, options: Mapping[str, object],
               grid: Grid, seed: int, feasible: Callable[[Arch], bool] | None
@@ -182,6 +223,7 @@ class SyneTuneLibrary:
         ask_tell = importlib.import_module(
             "syne_tune.optimizer.schedulers.ask_tell_scheduler").AskTellScheduler
         names = tuple(f"p{i}" for i in range(len(grid)))
+        _check_on_space(options, names, grid)
         config_space = _config_space(names, grid, seed)
         cls = self._class(algorithm)
         metric: dict[str, object] = (
@@ -197,15 +239,31 @@ class SyneTuneLibrary:
         except ImportError as exc:
             raise AsebenchError(f"{self.name}: scheduler {algorithm} needs a package Syne "
                                 f"Tune does not install by itself: {exc}") from None
-        except (TypeError, ValueError) as exc:
-            raise AsebenchError(f"{self.name}: {algorithm} rejects the options "
-                                f"{dict(options)}: {exc}") from None
         finally:
             if guarded:
                 np.random.set_state(outside)
         if guarded:
             return _GuardedSession(ask_tell(base_scheduler=scheduler), names, state)
         return _Session(ask_tell(base_scheduler=scheduler), names)
+
+
+
+def _check_on_space(options: Mapping[str, object], names: tuple[str, ...], grid: Grid) -> None:
+    """What the space decides: TPE's minimum number of observations is at least the number
+    of parameters (Syne Tune asserts it), and each ``points_to_evaluate`` entry names
+    positions and allowed choice codes."""
+    least = options.get("num_min_data_points")
+    if isinstance(least, int) and least < len(grid):
+        raise AsebenchError(f"synetune: option num_min_data_points must be at least the "
+                            f"number of positions ({len(grid)}), got {least}")
+    allowed = dict(zip(names, grid))
+    for point in options.get("points_to_evaluate") or ():  # type: ignore[attr-defined]
+        if not isinstance(point, Mapping) or not set(point) <= set(allowed) or any(
+                isinstance(v, bool) or v not in allowed[k] for k, v in point.items()):
+            raise AsebenchError(
+                "synetune: option points_to_evaluate must be a list of dicts from positions "
+                f"({names[0]}..{names[-1]}) to allowed choice codes, got {point!r}")
+
 
 SYNETUNE = SyneTuneLibrary()
 synetune = make_factory(SYNETUNE, "Syne Tune's schedulers (scheduler=REA|BORE|TPE|BOTorch|CQR|"
