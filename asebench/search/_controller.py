@@ -155,6 +155,9 @@ class Controller:
                       "W1ab": (("W1a", "W1b"), (2, H, H)),
                       "Q1": (("Q1a", "Q1b"), (D0 + H, H)),
                       "Q2": (("Q2a", "Q2b"), (2 * H, H))}
+        groups.update({"Wlb": (("Wl", "bl"), (2 * H + 1, 4 * H)),
+                       "Wpb": (("Wp", "bp"), (H + 1, self.L)),
+                       "Wob": (("Wo", "bo"), (H + 1, self.C))})
         out: dict[str, tuple[str, str, tuple[int, ...]]] = {}
         for name, (members, shape) in groups.items():
             for left, right in zip(members, members[1:]):
@@ -188,40 +191,38 @@ class Controller:
         # product), then the reward feature
         idx = (centers + self.offsets).reshape(B, K * L)
         h0 = np.empty((B, K, self.D0), dtype=dt)
-        h0[:, :, :L * self.de] = np.take_along_axis(W["emb"], idx[..., None], axis=1).reshape(
-            B, K, L * self.de)
+        h0[:, :, :L * self.de] = W["emb"][rows[:, None], idx].reshape(B, K, L * self.de)
         h0[:, :, -1] = z
         adj = adj.astype(dt, copy=False)
         c: _Cache = {"W": W, "idx": idx, "h0": h0, "adj": adj}
         g = self._gnn(W, h0, adj, c) if self.graph else self._dense(W, h0, c)
         c["g"] = g
 
-        xh = np.empty((B, T, 2 * H), dtype=dt)
+        # row t of xh is [x_t | h_{t-1} | 1]: the LSTM's input at step t times [Wl; bl], and
+        # its [h_{t-1} | 1] is the head input of step t - 1 times [Wp; bp] or [Wo; bo]
+        xh = np.empty((B, T + 1, 2 * H + 1), dtype=dt)
+        xh[:, :, 2 * H] = 1.0
+        xh[:, 0, H:2 * H] = 0.0
+        np.add.reduce(g, axis=1, out=xh[:, 0, :H])
+        xh[:, 0, :H] /= K
         gates = np.empty((B, T, 4 * H), dtype=dt)
         cells = np.empty((B, T + 1, H), dtype=dt)
         cells[:, 0] = 0.0
         tcs = np.empty((B, T, H), dtype=dt)
-        hs = np.empty((B, T, H), dtype=dt)
-        P = np.zeros((B, T, self._width), dtype=dt)  # decision probabilities, zero-padded
+        E = np.zeros((B, T, self._width), dtype=dt)  # exp(logits), zero-padded
         chosen = np.empty((B, T), dtype=np.int64)
-        zbuf = np.empty((B, 1, 4 * H), dtype=dt)
-        Wl, bl = W["Wl"], W["bl"]
         scale, shift = self._gate_scale, self._gate_shift
+        # the gates' inputs are z * scale (scale 0.5 or 1: exact), so [Wl; bl] is scaled once
+        Wlb = W["Wlb"] * scale
+        Wpb, Wob = W["Wpb"], W["Wob"]
         positions = np.empty((B, self.M), dtype=np.int64)
         beta = None if self.allow_noop else centers[rows, 0].copy()
         bounds = self.bounds
         TZ = np.zeros((B, T, self._width), dtype=dt) if bounds is not None else None
-        xh[:, 0, :H] = g.mean(axis=1)
-        xh[:, 0, H:] = 0.0
         for t in range(T):
-            if t == 0:  # h = 0: only the input half of the weights counts
-                np.matmul(xh[:, :1, :H], Wl[:, :H], out=zbuf)
-            else:
-                np.matmul(xh[:, t, None, :], Wl, out=zbuf)
-            s = gates[:, t]
             # sigmoid(x) = (1 + tanh(x / 2)) / 2, and tanh for the cell gate: one tanh call
-            np.add(zbuf[:, 0], bl, out=s)
-            s *= scale
+            np.matmul(xh[:, t, None, :], Wlb, out=gates[:, t, None])
+            s = gates[:, t]
             np.tanh(s, out=s)
             s *= scale
             s += shift
@@ -230,22 +231,19 @@ class Controller:
             cell += s[:, :H] * s[:, 2 * H:3 * H]
             tc = tcs[:, t]
             np.tanh(cell, out=tc)
-            h = hs[:, t]
-            np.multiply(s[:, 3 * H:], tc, out=h)
+            hb = xh[:, t + 1, None, H:]  # [h_t | 1]
+            np.multiply(s[:, 3 * H:], tc, out=hb[:, 0, :H])
             if t == 0:
-                uvec = (h[:, None, :] @ W["Ws"])[:, 0]
+                uvec = (hb[:, :, :H] @ W["Ws"])[:, 0]
                 c["uvec"] = uvec
                 logits = (g @ uvec[:, :, None])[:, :, 0]
-            elif t % 2:
-                logits = (h[:, None, :] @ W["Wp"])[:, 0]
-                logits += W["bp"]
             else:
-                logits = (h[:, None, :] @ W["Wo"])[:, 0]
-                logits += W["bo"]
+                logits = (hb @ (Wpb if t % 2 else Wob))[:, 0]
+            n = logits.shape[1]
             if self.uniform:
                 logits = np.zeros_like(logits)
             elif TZ is not None and bounds is not None:
-                tz = TZ[:, t, :logits.shape[1]]
+                tz = TZ[:, t, :n]
                 np.tanh(logits, out=tz)
                 logits = bounds[t] * tz
             if t and not t % 2:
@@ -254,16 +252,15 @@ class Controller:
                 if beta is not None:  # no-op edits masked: the op must change
                     logits[rows, beta[rows, positions[:, t // 2 - 1]]] = _NEG
             if bounds is None or self.uniform:
-                logits -= logits.max(axis=1, keepdims=True)
+                logits -= np.maximum.reduce(logits, axis=1, keepdims=True)
             # bounded logits (|logit| <= c) need no shift: exp cannot overflow, and a masked
             # choice's exp(-1e9) is exactly 0 either way
-            e = np.exp(logits)
-            cdf = np.cumsum(e, axis=1)
-            total = cdf[:, -1:]
-            k = (cdf < u[:, t, None] * total).sum(axis=1)
-            np.minimum(k, logits.shape[1] - 1, out=k)
-            np.divide(e, total, out=P[:, t, :logits.shape[1]])
-            chosen[:, t] = k
+            e = E[:, t, :n]
+            np.exp(logits, out=e)
+            cdf = np.add.accumulate(e, axis=1)
+            # k = the number of cdf entries below u * total: at most n - 1, since u < 1
+            k = chosen[:, t]
+            np.add.reduce(cdf < u[:, t, None] * cdf[:, -1:], axis=1, out=k)
             if t == T - 1:
                 break
             x = xh[:, t + 1, :H]
@@ -278,10 +275,11 @@ class Controller:
                 if beta is not None:
                     beta[rows, positions[:, t // 2 - 1]] = k
                 x[...] = W["ops"][rows, self.offsets[positions[:, t // 2 - 1]] + k]
-            xh[:, t + 1, H:] = h
+        P = E / np.add.reduce(E, axis=2, keepdims=True)  # probabilities, zero in the padding
         logs = np.log(np.where(P > 0, P, 1.0))
-        c.update(xh=xh, gates=gates, cells=cells, tcs=tcs, hs=hs, P=P, logs=logs,
-                 entropies=-(P * logs).sum(axis=2), chosen=chosen, TZ=TZ, positions=positions)
+        c.update(xh=xh, gates=gates, cells=cells, tcs=tcs, P=P, logs=logs,
+                 entropies=-np.add.reduce(P * logs, axis=2), chosen=chosen, TZ=TZ,
+                 positions=positions)
         self.cache = c
         return chosen[:, 0].copy(), positions, chosen[:, 2::2].copy()
 
@@ -351,10 +349,12 @@ class Controller:
         """Summed entropy of the last sampled step's decision distributions over its maximum
         (the sum of ``log(number of valid choices)``), ``(B,)``; 1 for a uniform policy."""
         c = self.cache
-        ent = c["entropies"].sum(axis=1)
-        top = self._max_entropy_fixed + self._log_nops[c["positions"]].sum(axis=1)
-        fraction: np.ndarray = np.divide(ent, top, out=np.ones_like(ent), where=top > 0)
-        return fraction
+        ent = np.add.reduce(c["entropies"], axis=1)
+        top = self._max_entropy_fixed + np.add.reduce(self._log_nops[c["positions"]], axis=1)
+        if top.min() > 0:  # always, unless the space leaves a single choice everywhere
+            fraction: np.ndarray = ent / top
+            return fraction
+        return np.divide(ent, top, out=np.ones_like(ent), where=top > 0)
 
     # -- backward -----------------------------------------------------------------------
     def backward(self, advantage: np.ndarray, entropy_weight: float,
@@ -382,7 +382,8 @@ class Controller:
         if self.bounds is not None:  # through z = c * tanh(r): dz/dr = c (1 - tanh^2)
             TZ = c["TZ"]
             d *= self.bounds[:, None] * (1.0 - TZ * TZ)
-        hs, g = c["hs"], c["g"]
+        xh, g = c["xh"], c["g"]
+        hs = xh[:, 1:, H:2 * H]  # h_t of every step
         dh_head = np.empty((B, T, H), dtype=dt)
         # subspace head: logits_k = g_k . (h_0 Ws)
         ds = d[:, 0, :K]
@@ -390,13 +391,11 @@ class Controller:
         dg = ds[:, :, None] * c["uvec"][:, None, :]
         np.multiply(hs[:, 0, :, None], du[:, None, :], out=G["Ws"])
         np.matmul(du[:, None, :], W["Ws"].swapaxes(1, 2), out=dh_head[:, :1])
-        # position and op heads, all steps in one matmul each
+        # position and op heads, all steps in one matmul each ([h | 1]: weights and bias)
         dpos = d[:, 1::2, :L]  # (B, M, L)
         dop = d[:, 2::2, :self.C]  # (B, M, C)
-        np.matmul(hs[:, 1::2].swapaxes(1, 2), dpos, out=G["Wp"])
-        np.sum(dpos, axis=1, out=G["bp"])
-        np.matmul(hs[:, 2::2].swapaxes(1, 2), dop, out=G["Wo"])
-        np.sum(dop, axis=1, out=G["bo"])
+        np.matmul(xh[:, 2::2, H:].swapaxes(1, 2), dpos, out=G["Wpb"])
+        np.matmul(xh[:, 3::2, H:].swapaxes(1, 2), dop, out=G["Wob"])
         np.matmul(dpos, W["Wp"].swapaxes(1, 2), out=dh_head[:, 1::2])
         np.matmul(dop, W["Wo"].swapaxes(1, 2), out=dh_head[:, 2::2])
         # LSTM, backward through time. The gates' local derivatives of every step at once:
@@ -418,25 +417,24 @@ class Controller:
         dc = np.zeros((B, H), dtype=dt)
         for t in range(T - 1, -1, -1):
             dh = dh_head[:, t] + dh_next[:, 0]
-            dc *= f[:, t + 1] if t + 1 < T else 0.0
+            if t + 1 < T:
+                dc *= f[:, t + 1]
             dc += dh * dco[:, t]
             np.multiply(local[:, t], dc[:, None, :], out=dz3[:, t])
             np.multiply(dh, do[:, t], out=dz[:, t, 3 * H:])
             if t:
                 np.matmul(dz[:, t, None, :], WlhT, out=dh_next)
-        np.matmul(c["xh"].swapaxes(1, 2), dz, out=G["Wl"])
-        np.sum(dz, axis=1, out=G["bl"])
+        np.matmul(xh[:, :T].swapaxes(1, 2), dz, out=G["Wlb"])
         dx = dz @ W["Wl"][:, :H].swapaxes(1, 2)  # (B, T, H): the input half, all steps
         dg += dx[:, 0, None, :] / K
         dg[rows, chosen[:, 0]] += dx[:, 1]
         G["pos"][...] = 0.0
         G["ops"][...] = 0.0
         positions = chosen[:, 1::2]
-        for j in range(M):
-            G["pos"][rows, positions[:, j]] += dx[:, 2 + 2 * j]
-            if j < M - 1:
-                G["ops"][rows, self.offsets[positions[:, j]] + chosen[:, 2 + 2 * j]] += \
-                    dx[:, 3 + 2 * j]
+        np.add.at(G["pos"], (rows[:, None], positions), dx[:, 2::2])
+        if M > 1:
+            np.add.at(G["ops"], (rows[:, None], self.offsets[positions[:, :-1]]
+                                 + chosen[:, 2:-1:2]), dx[:, 3::2])
         dh0 = self._gnn_backward(W, G, dg, c) if self.graph else self._dense_backward(W, G, dg, c)
         G["emb"][...] = 0.0
         np.add.at(G["emb"], (rows[:, None], c["idx"]),
@@ -533,10 +531,8 @@ class Adam:
         self.v = np.zeros(shape, dtype=dtype)  # v / (1 - b2)
         self.t = 0
 
-    def step(self, theta: np.ndarray, grad: np.ndarray,
-             rows: Sequence[int] | None = None) -> None:
-        """Update ``theta`` in place (``grad`` is used as scratch space); ``rows``: only these
-        rows (the others' parameters and moments are left as they are)."""
+    def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
+        """Update ``theta`` in place (``grad`` is left as it is)."""
         self.t += 1
         b1, b2, t = self.b1, self.b2, self.t
         # lr m_hat / (sqrt(v_hat) + eps) = m' / (a sqrt(v') + e) with
@@ -546,22 +542,23 @@ class Adam:
         e = self.eps / s
         n, width = theta.shape
         per = max(1, self._BLOCK // max(width, 1))
-        blocks = ([slice(r, r + 1) for r in rows] if rows is not None and len(rows) < n
-                  else [slice(r, min(r + per, n)) for r in range(0, n, per)])
         m, v = self.m, self.v
-        sqrt, divide = np.sqrt, np.divide
-        for rs in blocks:
+        scratch = np.empty((per, width), dtype=theta.dtype)  # cache-resident; grad only read
+        sqrt, divide, multiply = np.sqrt, np.divide, np.multiply
+        for start in range(0, n, per):
+            rs = slice(start, min(start + per, n))
             g, mb, vb = grad[rs], m[rs], v[rs]
+            tmp = scratch[:len(g)]
             mb *= b1
             mb += g
-            g *= g
+            multiply(g, g, out=tmp)
             vb *= b2
-            vb += g
-            sqrt(vb, out=g)
-            g *= a
-            g += e
-            divide(mb, g, out=g)
-            theta[rs] -= g
+            vb += tmp
+            sqrt(vb, out=tmp)
+            tmp *= a
+            tmp += e
+            divide(mb, tmp, out=tmp)
+            theta[rs] -= tmp
 
     def take(self, rows: np.ndarray) -> None:
         """Keep only ``rows`` (dropping finished seeds)."""
