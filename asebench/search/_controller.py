@@ -354,7 +354,8 @@ class Controller:
         if top.min() > 0:  # always, unless the space leaves a single choice everywhere
             fraction: np.ndarray = ent / top
             return fraction
-        return np.divide(ent, top, out=np.ones_like(ent), where=top > 0)
+        fraction = np.divide(ent, top, out=np.ones_like(ent), where=top > 0)
+        return fraction
 
     # -- backward -----------------------------------------------------------------------
     def backward(self, advantage: np.ndarray, entropy_weight: float,
