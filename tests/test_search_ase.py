@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -343,3 +346,73 @@ def test_given_centers_outside_a_restricted_space_are_replaced_by_feasible_ones(
     assert trace.info["replaced_initial_centers"] == 2
     assert trace.archs[2:4] == ((0,) * 6, (1,) * 6)
     assert all(sum(a) <= limit for a in trace.archs)
+
+
+# -- float64 traces: the same on every machine and after every speed-up ---------------------
+# The digests of ASE-NAS's traces (archs and rewards in query order) for a few hundred seeds,
+# as recorded by the float64 controller before its speed work. Every machine, BLAS kernel,
+# thread count and SIMD target must reproduce them; after an intended change of ASE-NAS's
+# search, rewrite them with ``python tests/test_search_ase.py``.
+RECORDED = Path(__file__).with_name("ase_float64_traces.json")
+RECORDED_SEEDS = 100  # per dataset, default options (run_batch in chunks of 25, as a study)
+VARIANT_SEEDS = 10  # per variant below (cifar100)
+VARIANTS: dict[str, dict[str, object]] = {
+    "graph=False": {"graph": False},
+    "allow_noop=False": {"allow_noop": False},
+    "tanh_constant=None": {"tanh_constant": None},
+    "policy=uniform": {"policy": "uniform"},
+    "reward=absolute": {"reward": "absolute"},
+    "K=6,M=2,hidden=16": {"K": 6, "M": 2, "hidden": 16},
+}
+
+
+def trace_digest(trace) -> str:
+    """sha256 (first 16 hex digits) of a trace's archs and rewards, in query order."""
+    h = hashlib.sha256()
+    h.update(repr([tuple(int(c) for c in a) for a in trace.archs]).encode())
+    h.update(np.asarray(trace.rewards, dtype=np.float64).tobytes())
+    return h.hexdigest()[:16]
+
+
+def recorded_traces() -> dict[str, str]:
+    """Digest of every recorded case: ``"case|dataset|seed"`` -> :func:`trace_digest`."""
+    from asebench.backends import TabularBackend
+
+    out: dict[str, str] = {}
+
+    def batch(case: str, backend, seeds: range, chunk: int = 25, **options) -> None:
+        dataset = getattr(backend, "wrapped", backend).dataset
+        budget = Budget(seconds=25_000)
+        searcher = get("ase", **options)
+        for start in range(seeds.start, seeds.stop, chunk):
+            block = range(start, min(start + chunk, seeds.stop))
+            traces = searcher.run_batch(backend, budget,
+                                        [np.random.default_rng(s) for s in block])
+            for s, trace in zip(block, traces):
+                out[f"{case}|{dataset}|{s}"] = trace_digest(trace)
+
+    for dataset in ("cifar10", "cifar100", "ImageNet16-120"):
+        batch("default", TabularBackend(dataset), range(RECORDED_SEEDS))
+    backend = TabularBackend("cifar100")
+    for case, options in VARIANTS.items():
+        batch(case, backend, range(1000, 1000 + VARIANT_SEEDS), **options)
+    allowed = [(1, 3)] * 3 + [(0, 2, 4)] * 3
+    batch("sub-space", _restricted(allowed=allowed), range(2000, 2000 + VARIANT_SEEDS))
+    batch("feasible", _restricted(feasible=lambda arch: sum(arch) <= 8),
+          range(3000, 3000 + VARIANT_SEEDS))
+    batch("feasible,infeasible=query", _restricted(feasible=lambda arch: sum(arch) <= 8),
+          range(3000, 3000 + VARIANT_SEEDS), infeasible="query")
+    return out
+
+
+@pytest.mark.slow
+def test_float64_traces_are_the_recorded_ones() -> None:
+    recorded = json.loads(RECORDED.read_text())
+    now = recorded_traces()
+    differ = sorted(k for k in recorded if now.get(k) != recorded[k])
+    assert now.keys() == recorded.keys()
+    assert not differ, f"{len(differ)} of {len(recorded)} traces changed, e.g. {differ[:5]}"
+
+
+if __name__ == "__main__":
+    RECORDED.write_text(json.dumps(recorded_traces(), indent=0, sort_keys=True) + "\n")

@@ -82,8 +82,15 @@ class ASESearch:
             center. Either way every center, and so the answer, lies in the restricted space;
             op choices outside a position's allowed set are masked out of the policy.
         precision: float type of the controller's parameters, Adam state and activations.
-            ``float32`` (default) halves the memory traffic of batched seeds; ``float64``
-            rounds differently, so a seed's trajectory differs, not its distribution.
+            ``float64`` (default) makes a seed's trace the same on every machine: BLAS kernels
+            (``OPENBLAS_CORETYPE``), thread counts and numpy's SIMD targets round the
+            controller's arithmetic differently, and a decision flips only when a uniform
+            draw falls within that rounding of a boundary of its inverse CDF (see
+            :mod:`asebench.search._controller`). ``float32`` is an opt-in for speed and is NOT
+            machine-independent: its rounding is 2^29 times coarser, and about one run in 20
+            (CIFAR-100, 500 seeds) changed between two OpenBLAS kernels of one machine. The
+            two precisions give different trajectories for a seed, not a different
+            distribution.
 
     Differences from the published implementation (GitHub chenyaofo/DSM-NAS,
     ``NASBench201ModificationController`` + ``entry/train201.py``), each kept on purpose:
@@ -146,7 +153,7 @@ class ASESearch:
     op_tanh_reduce: float = 2.5
     policy: str = "learned"
     infeasible: str = "skip"
-    precision: str = "float32"
+    precision: str = "float64"
 
     def __post_init__(self) -> None:
         m = self.name
