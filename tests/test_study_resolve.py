@@ -103,3 +103,13 @@ def test_method_spec_options_reach_the_built_searcher() -> None:
     resolved = resolve(StudySpec(methods=(MethodSpec("ase", {"K": 6}, "wide"),), seeds=1,
                                  datasets=("cifar10",)))
     assert resolved.searchers["wide"].K == 6
+
+
+def test_a_study_records_the_blas_kernel_it_ran_on(tmp_path: Path) -> None:
+    from asebench.store import read_metadata
+
+    folder = run_study(StudySpec(methods=("random",), seeds=1, datasets=("cifar10",)),
+                       tmp_path / "s", workers=1, progress=False)
+    blas = (read_metadata(folder) or {})["blas"]
+    assert isinstance(blas, dict)
+    assert blas["blas_library"] and "blas_core_type" in blas and "numpy_simd_baseline" in blas

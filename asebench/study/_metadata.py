@@ -1,4 +1,5 @@
-"""What ``metadata.json`` records: resolved config, package versions, data, git revision."""
+"""What ``metadata.json`` records: resolved config, package versions, the BLAS library and
+kernel the runs computed with, data, git revision."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from datetime import datetime, timezone
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from asebench._blas import blas_provenance
 
 if TYPE_CHECKING:
     from asebench.store import FileRecord
@@ -61,6 +64,7 @@ def started_metadata(resolved: ResolvedStudy, made_by: list[dict[str, object]],
         "study": dict(resolved.config),
         "reward_columns": {d: info.reward for d, info in resolved.infos.items()},
         "versions": package_versions(),
+        "blas": blas_provenance(),
         "git": git_revision(),
         "code_version": resolved.code_version,
         "made_by": made_by,
