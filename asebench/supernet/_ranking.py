@@ -4,7 +4,10 @@ them alone does?
 Sub-networks are picked to span the MAdds range (the smallest, the largest, and random ones at
 evenly spaced MAdds quantiles); the agreement of the two accuracy lists is Kendall's tau and
 Spearman's rho, each with a 95% percentile bootstrap interval over the sub-networks (pairs
-resampled together, degenerate resamples with a constant list skipped).
+resampled together, degenerate resamples with a constant list skipped). What a search cares
+about is the top of the ranking: :func:`top_overlap` counts the sub-networks both lists put
+in their top k, :func:`regret` is how much true accuracy is lost by taking the predictor's
+best instead of the truly best one. Needs numpy and scipy only.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from asebench.errors import AsebenchError
 from asebench.records import Arch
 from asebench.spaces import MobileNetSpace
 
-__all__ = ["RankFidelity", "rank_fidelity", "spread_archs"]
+__all__ = ["RankFidelity", "rank_fidelity", "regret", "spread_archs", "top_overlap"]
 
 
 @dataclass(frozen=True)
@@ -112,3 +115,25 @@ def rank_fidelity(scores: Sequence[float], truth: Sequence[float], resamples: in
 
     (tl, th), (rl, rh) = ci(taus), ci(rhos)
     return RankFidelity(len(x), tau, tl, th, rho, rl, rh, len(taus))
+
+
+def _top(values: np.ndarray, k: int) -> set[int]:
+    """Indices of the ``k`` largest values (ties: the earlier index first)."""
+    return set(np.argsort(-values, kind="stable")[:k].tolist())
+
+
+def top_overlap(scores: Sequence[float], truth: Sequence[float], k: int = 5) -> int:
+    """How many of the ``k`` best by ``truth`` are among the ``k`` best by ``scores``."""
+    x, y = np.asarray(scores, dtype=float), np.asarray(truth, dtype=float)
+    if x.shape != y.shape or not 1 <= k <= len(x):
+        raise AsebenchError(f"top-{k} overlap needs two equally long lists of >= {k} values")
+    return len(_top(x, k) & _top(y, k))
+
+
+def regret(scores: Sequence[float], truth: Sequence[float]) -> float:
+    """``max(truth) - truth[i]`` for ``i`` the best by ``scores`` (ties: the first): the true
+    accuracy lost by trusting ``scores`` to pick one."""
+    x, y = np.asarray(scores, dtype=float), np.asarray(truth, dtype=float)
+    if x.shape != y.shape or len(x) == 0:
+        raise AsebenchError("regret needs two equally long, non-empty lists")
+    return float(y.max() - y[int(np.argmax(x))])
