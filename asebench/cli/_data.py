@@ -37,7 +37,8 @@ class _Progress:
 
 @click.group()
 def data() -> None:
-    """Benchmark data: import the official NATS-Bench / NAS-Bench-201 files; export the digits."""
+    """Benchmark data: import the official NATS-Bench / NAS-Bench-201 files; export the digits
+    or an MNIST-family dataset (Fashion-MNIST, MNIST, KMNIST) as image folders."""
 
 
 @data.command("import")
@@ -108,3 +109,63 @@ def digits(out: Path, size: int, test_per_class: int, train_per_class: int | Non
                f"--preset tiny --resolution {size} --classes 0 "
                f"--holdout {max(1, min(300, result.num_train // 4))} --batch-size 32 "
                f"--min-crop 0.5 --no-flip --workers 0 --preload")
+
+
+def _idx_command(name: str) -> click.Command:
+    """``asebench data NAME OUT``: an MNIST-family dataset as an image folder."""
+    from asebench.datasets._mnist import DATASETS
+
+    spec = DATASETS[name]
+    where = (f"default {spec.default_dir}" if spec.default_dir is not None else "required")
+    install = (f" On Debian `apt-get install {spec.debian_package}` puts them in "
+               f"{spec.default_dir}." if spec.debian_package else "")
+    checked = ("their decompressed contents must match recorded sha256 checksums"
+               if spec.verified else "no checksums are recorded for them, so the export is "
+               "marked unverified")
+
+    @click.command(name, help=(
+        f"Write {spec.title} as an image folder for the live backend.\n\n"
+        f"Reads the four IDX files (gzipped or not) from --data.{install} Checks magic "
+        f"numbers, shapes, counts and labels; {checked}. OUT/train/<label>/*.png is the "
+        f"training pool (pass OUT as --data), OUT/test/<label>/*.png the official test split "
+        f"(never trained or searched on), OUT/{name}.json what was written. Nothing is "
+        f"downloaded, and nothing is left behind if it fails."))
+    @click.argument("out", type=click.Path(path_type=Path))
+    @click.option("--data", "source", type=click.Path(path_type=Path), default=None,
+                  help=f"Folder of the four IDX files ({where}).")
+    @click.option("--size", type=click.IntRange(8, 512), default=32, show_default=True,
+                  help="Image side in pixels after padding (the tiny supernet preset takes 32).")
+    @click.option("--pad", type=click.IntRange(0, 64), default=2, show_default=True,
+                  help="Zero pixels added on every side of the 28x28 image before resizing.")
+    @click.option("--train-per-class", type=click.IntRange(min=1), default=None,
+                  help="Keep this many training images per class (default: all 6,000).")
+    @click.option("--test-per-class", type=click.IntRange(min=1), default=None,
+                  help="Keep this many test images per class (default: all 1,000).")
+    @click.option("--seed", type=int, default=0, show_default=True,
+                  help="Seed of the per-class subsets.")
+    @click.option("--force", is_flag=True, help="Replace an existing export in OUT.")
+    def command(out: Path, source: Path | None, size: int, pad: int,
+                train_per_class: int | None, test_per_class: int | None, seed: int,
+                force: bool) -> None:
+        from asebench._extras import require
+        from asebench.datasets import export_idx
+
+        require("live", f"asebench data {name}")
+        result = export_idx(name, out, source, size, pad, train_per_class, test_per_class,
+                            seed, force)
+        note = "" if result.verified else \
+            f" (unverified: no checksums are recorded for {spec.title})"
+        click.echo(f"wrote {result.root}: {result.num_train} training and {result.num_test} "
+                   f"test images ({size} px, {spec.title}), sha256 {result.sha256[:16]}..."
+                   f"{note}")
+        flip = "" if spec.mirror_safe else " --no-flip"
+        click.echo(f"train a supernet on it with: asebench supernet train --data {result.root} "
+                   f"--preset tiny --resolution {size} --classes 0 "
+                   f"--holdout {max(10, min(1000, result.num_train // 10))} --batch-size 64 "
+                   f"--min-crop 0.5{flip} --workers 0 --preload")
+
+    return command
+
+
+for _name in ("fashion-mnist", "mnist", "kmnist"):
+    data.add_command(_idx_command(_name))
