@@ -9,7 +9,7 @@ PEER_SEEDS ?= 500
 SEEDS  ?= 500
 STUDY  ?= studies/table1
 
-.PHONY: install test run figures bench data lint clean live-demo figures-peers
+.PHONY: install test run figures bench data lint clean live-demo figures-peers fashion-data fidelity
 
 install: $(STAMP)
 
@@ -78,3 +78,26 @@ $(PEERS_STAMP): $(STAMP)
 # under studies/peers/, then writes reports/peers/ (tables, anytime curves, the anchor test)
 figures-peers: $(PEERS_STAMP)
 	nice -n 10 $(PY) -m asebench.figures.peers_report --seeds $(PEER_SEEDS) --studies studies/peers --out reports/peers --workers 2
+
+# Fashion-MNIST's four IDX files (Debian's dataset-fashion-mnist, MIT): installed with apt when
+# missing and apt is there (as root), else one line saying where to put them; nothing downloads
+FASHION_DIR ?= /usr/share/datasets/fashion-mnist
+
+fashion-data:
+	@if ls $(FASHION_DIR)/train-images-idx3-ubyte* >/dev/null 2>&1; then :; \
+	elif [ "$(FASHION_DIR)" = /usr/share/datasets/fashion-mnist ] && command -v apt-get >/dev/null \
+	        && [ "$$(id -u)" = 0 ]; then \
+	    apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1 \
+	        || { apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist >/dev/null; }; \
+	else \
+	    echo "Fashion-MNIST: put its four IDX files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) in $(FASHION_DIR), or apt-get install dataset-fashion-mnist, or pass FASHION_DIR=DIR" >&2; \
+	    exit 2; \
+	fi
+
+# The ranking-fidelity study on Fashion-MNIST on CPU: export, supernet, 30 sub-networks x 2
+# stand-alone seeds -> reports/fidelity (resumable: finished trainings are kept)
+fidelity: install fashion-data
+	$(PY) -m pip install -q -e '.[live]'
+	test -f build/fidelity/fashion/fashion-mnist.json || $(PY) -m asebench data fashion-mnist build/fidelity/fashion --data $(FASHION_DIR) --train-per-class 600
+	OMP_NUM_THREADS=1 $(PY) -m asebench supernet train --data build/fidelity/fashion --out build/fidelity/supernet.pt --preset tiny --resolution 32 --classes 0 --holdout 1000 --batch-size 64 --min-crop 0.5 --workers 0 --preload --phases full=10,kernel=3,depth=3,expand=4 --device cpu
+	$(PY) -m asebench supernet fidelity --supernet build/fidelity/supernet.pt --data build/fidelity/fashion --out reports/fidelity --archs 30 --seeds 2 --epochs 8 --batch-size 64 --device cpu --workers 2
