@@ -18,13 +18,18 @@ then ``asebench.analysis.load(...).traces``), hashes every run's trace (its arch
 in query order) and reports the BLAS provenance it ran with. The check fails (exit 1) naming
 every (method, dataset, seed) whose trace differs from the default's, and also when a
 configuration did not change what it was meant to change (then it could not fail, and would
-prove nothing).
+prove nothing). With ``--probe`` it also runs :class:`KernelProbe`, a method whose traces
+must differ under every configuration but ``threads``: the check then fails where they do
+not, so every run shows that it can fail.
 
-The default sample (8 seeds x 3 datasets x every method) would have caught the float32
-ASE-NAS controller: run with ``--set ase.precision=float32`` to see it fail.
+The default sample (20 seeds x 3 datasets x every method) catches the float32 ASE-NAS
+controller: with ``--set ase.precision=float32`` it fails here with 18 of 100 ASE-NAS(+) runs
+differing under ``coretype`` and 32 under ``baseline-simd`` (a float32 run changed in about 1
+of 20 runs between two OpenBLAS kernels of one machine, and in 1 of 4 without SIMD).
 
-Usage: python scripts/cross_kernel_check.py [--seeds 8] [--set ase.precision=float32]
+Usage: python scripts/cross_kernel_check.py [--seeds 20] [--set ase.precision=float32]
        [--methods ase,random] [--datasets cifar10] [--configs default,coretype] [--jobs 2]
+       [--probe]
 """
 
 from __future__ import annotations
@@ -41,10 +46,10 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
-DEFAULT_SEEDS = 8
+DEFAULT_SEEDS = 20
 OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS",
              "OMP_NUM_THREADS", "NPY_DISABLE_CPU_FEATURES", "NPY_ENABLE_CPU_FEATURES")
 """Variables removed from the default configuration (the machine may set some)."""
@@ -73,6 +78,53 @@ class Sample:
         raw = json.loads(text)
         return cls(tuple(raw["methods"]), tuple(raw["datasets"]), int(raw["seeds"]),
                    raw["options"], int(raw["master_seed"]))
+
+
+PROBE = "cross_kernel_check:KernelProbe"
+"""``--probe`` adds this method: its decisions hash the bits of BLAS products, exp, log and
+tanh, so its traces differ under every configuration that changes the kernels or the SIMD
+code (the check must fail on it; a check that cannot fail proves nothing)."""
+
+
+@dataclass(frozen=True)
+class KernelProbe:
+    """A search method that depends on the kernels on purpose (see :data:`PROBE`).
+
+    Args:
+        salt: mixed into every decision (a different salt is a different method label,
+            which the check then treats as an ordinary method: it must fail on it).
+    """
+
+    name: ClassVar[str] = "kernel-probe"
+    display_name: ClassVar[str] = "kernel probe"
+    salt: int = 0
+
+    def run(self, backend: Any, budget: Any, rng: Any) -> Any:
+        import numpy as np
+
+        from asebench.backends import BudgetedEvaluator
+        from asebench.errors import BudgetExhausted
+
+        evaluator = BudgetedEvaluator(backend, budget, rng)
+        a = rng.normal(size=(64, 64))
+        a32 = a.astype(np.float32)
+        v = rng.normal(size=64)
+        # the products and functions whose bits differ between kernels and SIMD targets
+        # (measured: transposed and float32 products differ between OpenBLAS's AVX2 and
+        # AVX-512 kernels, every product without FMA; exp and log with AVX-512 off; tanh
+        # and float32 exp on numpy's baseline)
+        seed = hashlib.sha256(str(self.salt).encode() + b"".join(x.tobytes() for x in (
+            a.T @ a, a32 @ a32, np.exp(a), np.log(np.abs(a)), np.tanh(a),
+            np.exp(a32)))).digest()
+        sizes = backend.space.sizes
+        try:
+            while True:
+                v = np.tanh(v @ a / 8.0)
+                digest = hashlib.sha256(seed + v.tobytes()).digest()
+                evaluator.evaluate(tuple(digest[p] % n for p, n in enumerate(sizes)))
+        except BudgetExhausted:
+            pass
+        return evaluator.trace()
 
 
 def native_methods() -> tuple[str, ...]:
@@ -201,10 +253,11 @@ class Outcome:
     results: dict[str, dict[str, Any]]
     differing: dict[str, list[str]]  # configuration -> differing "label|dataset|seed" keys
     ineffective: dict[str, str]  # configuration -> why it did not change anything
+    blind: list[str] = field(default_factory=list)  # configurations the probe did not change
 
     @property
     def ok(self) -> bool:
-        return not self.differing and not self.ineffective
+        return not self.differing and not self.ineffective and not self.blind
 
 
 def _run_worker(sample: Sample, env: Mapping[str, str], out: Path) -> subprocess.Popen[str]:
@@ -246,16 +299,29 @@ def check(sample: Sample, configs: Sequence[str] = CONFIGS, jobs: int = 2) -> Ou
     reference = results["default"]["digests"]
     differing: dict[str, list[str]] = {}
     ineffective: dict[str, str] = {}
+    blind: list[str] = []
+    probed = PROBE in sample.methods
     for name in others:
         got = results[name]
         keys = sorted(set(reference) | set(got["digests"]))
-        bad = [k for k in keys if reference.get(k) != got["digests"].get(k)]
+        changed = [k for k in keys if reference.get(k) != got["digests"].get(k)]
+        bad = sorted((k for k in changed if not k.startswith(PROBE + "|")), key=_run_order)
         if bad:
             differing[name] = bad
+        # more threads split large products by output blocks, each summed as before, so
+        # the probe's small products cannot show them; that configuration is checked by
+        # the thread count it ran with
+        if probed and name != "threads" and len(changed) == len(bad):
+            blind.append(name)
         why = what_changed(name, envs[name], native, got["provenance"])
         if why is not None:
             ineffective[name] = why
-    return Outcome(results, differing, ineffective)
+    return Outcome(results, differing, ineffective, blind)
+
+
+def _run_order(key: str) -> tuple[str, str, int]:
+    label, dataset, seed = key.split("|")
+    return label, dataset, int(seed)
 
 
 def _describe(result: Mapping[str, Any]) -> str:
@@ -288,12 +354,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--configs", default=",".join(CONFIGS))
     ap.add_argument("--master-seed", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=2, help="configurations run at once")
+    ap.add_argument("--probe", action="store_true",
+                    help="add a method that depends on the kernels (the check must fail)")
     ap.add_argument("--worker", nargs=2, metavar=("SAMPLE", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
         _worker(*args.worker)
         return 0
     methods = tuple(args.methods.split(",")) if args.methods else native_methods()
+    if args.probe:
+        methods += (PROBE,)
     sample = Sample(methods, tuple(args.datasets.split(",")), args.seeds, _options(args.set),
                     args.master_seed)
     start = time.perf_counter()
@@ -304,6 +374,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  {name:<14} {_describe(result)}")
     for name, why in outcome.ineffective.items():
         print(f"FAIL {name}: the configuration changed nothing: {why}")
+    if PROBE in sample.methods:
+        seen = [n for n in outcome.results if n != "default" and n not in outcome.blind]
+        print(f"  the probe changed under {', '.join(seen) or 'nothing'} (as it must)")
+    for name in outcome.blind:
+        print(f"FAIL {name}: the probe's traces did not change, so this configuration could "
+              "not catch a kernel dependence here")
     for name, keys in outcome.differing.items():
         print(f"FAIL {name}: {len(keys)} run(s) differ from the default:")
         for key in keys:

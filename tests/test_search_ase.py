@@ -348,6 +348,84 @@ def test_given_centers_outside_a_restricted_space_are_replaced_by_feasible_ones(
     assert all(sum(a) <= limit for a in trace.archs)
 
 
+# -- determinism and precision ------------------------------------------------------------
+def _paper_traces(seeds, **options):
+    from asebench.backends import TabularBackend
+
+    backend = TabularBackend("cifar100")
+    return get("ase", **options).run_batch(backend, Budget(seconds=25_000),
+                                           [np.random.default_rng(s) for s in seeds])
+
+
+def test_default_precision_is_float64_everywhere_in_the_controller() -> None:
+    ase = get("ase")
+    assert ase.precision == "float64"
+    ctrl = ase.controller((5,) * 6)
+    assert ctrl.dtype == np.float64
+    theta = ctrl.init_params(np.random.default_rng(0))[None]
+    rng = np.random.default_rng(1)
+    centers = rng.integers(0, 5, size=(1, 4, 6))
+    rewards = rng.normal(size=(1, 4))
+    ctrl.sample(theta, centers, reward_feature(rewards), adjacency(rewards),
+                rng.random((1, ctrl.T)))
+    assert ctrl.cache["P"].dtype == np.float64 and ctrl.cache["gates"].dtype == np.float64
+    grad = ctrl.backward(np.array([0.3]), 1e-3, np.empty_like(theta))
+    assert grad.dtype == np.float64
+
+
+def test_same_seed_same_trace_twice_in_one_process_and_alone_or_batched() -> None:
+    first = _paper_traces(range(3))
+    again = _paper_traces(range(3))
+    alone = [get("ase").run(backend, Budget(seconds=25_000), np.random.default_rng(s))
+             for s, backend in zip(range(3), [_cifar100()] * 3)]
+    for a, b, c in zip(first, again, alone):
+        assert a.archs == b.archs == c.archs and a.rewards == b.rewards == c.rewards
+        assert a.info == b.info
+    assert len({trace_digest(t) for t in first}) == 3
+
+
+def _cifar100():
+    from asebench.backends import TabularBackend
+
+    return TabularBackend("cifar100")
+
+
+def test_same_seed_same_trace_in_another_process() -> None:
+    import subprocess
+    import sys
+
+    code = ("import numpy as np, sys; sys.path.insert(0, {tests!r})\n"
+            "from test_search_ase import _paper_traces, trace_digest\n"
+            "print(' '.join(trace_digest(t) for t in _paper_traces(range(3))))")
+    done = subprocess.run([sys.executable, "-c",
+                           code.format(tests=str(Path(__file__).parent))],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.split() == [trace_digest(t) for t in _paper_traces(range(3))]
+
+
+def test_float32_is_an_opt_in_that_still_runs_its_own_trajectory() -> None:
+    ase32 = get("ase", precision="float32")
+    assert ase32.controller((5,) * 6).dtype == np.float32
+    f32 = _paper_traces(range(4), precision="float32")
+    f64 = _paper_traces(range(4))
+    for t32 in f32:
+        assert t32.info["iterations"] > 100 and sum(t32.costs) <= 25_000
+        assert len(set(t32.archs)) > 0.8 * len(t32)
+    alone = get("ase", precision="float32").run(_cifar100(), Budget(seconds=25_000),
+                                                np.random.default_rng(2))
+    assert alone.archs == f32[2].archs
+    # the first K centers are drawn before the controller computes anything
+    assert all(a.archs[:4] == b.archs[:4] for a, b in zip(f32, f64))
+    assert any(a.archs != b.archs for a, b in zip(f32, f64))
+
+
+def test_bad_precision_is_a_one_line_error() -> None:
+    from asebench.errors import AsebenchError
+
+    with pytest.raises(AsebenchError, match="ase: option precision"):
+        get("ase", precision="float16")
+
+
 # -- float64 traces: the same on every machine and after every speed-up ---------------------
 # The digests of ASE-NAS's traces (archs and rewards in query order) for a few hundred seeds,
 # as recorded by the float64 controller before its speed work. Every machine, BLAS kernel,

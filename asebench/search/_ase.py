@@ -85,12 +85,12 @@ class ASESearch:
             ``float64`` (default) makes a seed's trace the same on every machine: BLAS kernels
             (``OPENBLAS_CORETYPE``), thread counts and numpy's SIMD targets round the
             controller's arithmetic differently, and a decision flips only when a uniform
-            draw falls within that rounding of a boundary of its inverse CDF (see
-            :mod:`asebench.search._controller`). ``float32`` is an opt-in for speed and is NOT
-            machine-independent: its rounding is 2^29 times coarser, and about one run in 20
-            (CIFAR-100, 500 seeds) changed between two OpenBLAS kernels of one machine. The
-            two precisions give different trajectories for a seed, not a different
-            distribution.
+            draw falls within that rounding of a boundary of its inverse CDF, about once in
+            10^8 runs in float64 (see :mod:`asebench.search._controller`). ``float32`` is an
+            opt-in for speed and is NOT machine-independent: its rounding is 2^29 times
+            coarser, and about one run in 20 changed between two OpenBLAS kernels of one
+            machine. The two precisions give different trajectories for a seed, not a
+            different distribution.
 
     Differences from the published implementation (GitHub chenyaofo/DSM-NAS,
     ``NASBench201ModificationController`` + ``entry/train201.py``), each kept on purpose:

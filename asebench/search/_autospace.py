@@ -22,7 +22,8 @@ query-based search, and why:
   (one score per position and choice) fitted by full-batch gradient descent on the squared
   error to the standardised rewards (``steps`` steps per generation from the previous scores,
   step 1/(L+1), the largest step that is stable for one-hot inputs; a choice never queried
-  scores 0, the mean). A sub-space scores the surrogate's reward of its best member.
+  scores 0, the mean), summed in a fixed order without BLAS, so that ties between scores break
+  the same way on every machine. A sub-space scores the surrogate's reward of its best member.
 * The paper evaluates sub-spaces by sampling paths in the supernet; here ``samples`` queries a
   generation, drawn uniformly from the ``top`` ranked sub-spaces (round robin), are what refits
   the scores, each charged to the one budget.
@@ -64,6 +65,12 @@ class AdditiveScores:
     Fits on the least-squares loss's sufficient statistics (X^T X and X^T y over one-hot rows
     plus a bias), so a gradient step costs one small matrix-vector product whatever the number
     of queries.
+
+    The scores rank sub-spaces, so they are computed in the same order on every machine:
+    X^T X holds counts (exact in any summation order), and every other sum is a numpy
+    elementwise product reduced along an axis (a fixed order, IEEE operations only), never a
+    BLAS product, whose rounding depends on the kernel and would break ties between
+    mathematically equal scores differently on different CPUs.
     """
 
     def __init__(self, sizes: tuple[int, ...], capacity: int = 64) -> None:
@@ -92,8 +99,8 @@ class AdditiveScores:
     def fit(self, steps: int) -> None:
         """``steps`` gradient steps on the mean squared error to the standardised rewards.
 
-        A step is the affine map w -> (I - rG) w + r t, so ``steps`` of them are composed by
-        repeated squaring (exactly the same iterate, a few small matrix products).
+        A step is the affine map ``w -> (I - rG) w + r t``; it is applied as one elementwise
+        product of ``[I - rG | r t]`` with ``[w; 1]`` reduced along the rows.
         """
         n = len(self.rewards)
         if not n:
@@ -103,17 +110,18 @@ class AdditiveScores:
         rate = self.step / n
         x = self.rows[:n]
         target = (np.asarray(self.rewards) - mean) / std
-        shift = rate * (target @ x)
-        linear = self._eye - rate * (x.T @ x)
-        power, total = self._eye, np.zeros(self.dim)  # the composed map so far
-        base, base_shift = linear, shift
-        while steps:
-            if steps & 1:
-                power, total = base @ power, base @ total + base_shift
-            steps >>= 1
-            if steps:
-                base, base_shift = base @ base, base @ base_shift + base_shift
-        self.weights = power @ self.weights + total
+        d = self.dim
+        affine = np.empty((d, d + 1))
+        np.subtract(self._eye, rate * (x.T @ x), out=affine[:, :d])  # counts: exact
+        affine[:, d] = rate * np.add.reduce(x * target[:, None], axis=0)
+        w = np.empty(d + 1)
+        w[:d] = self.weights
+        w[d] = 1.0
+        product = np.empty_like(affine)
+        for _ in range(steps):
+            np.multiply(affine, w, out=product)
+            np.add.reduce(product, axis=1, out=w[:d])
+        self.weights = w[:d].copy()
 
     def subspace_scores(self, masks: np.ndarray) -> np.ndarray:
         """Score of each sub-space (rows of a bool mask over codes): the sum over positions
