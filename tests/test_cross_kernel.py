@@ -127,6 +127,7 @@ def test_check_fails_on_the_kernel_probe_and_passes_float64_ase() -> None:
     outcome = xk.check(sample, ("default", "coretype", "baseline-simd", "threads"))
     assert dict(os.environ) == before
     assert not outcome.ineffective and not outcome.blind
+    assert set(outcome.probe_changed) == {"coretype", "baseline-simd"}
     assert not outcome.differing  # float64 ASE-NAS and random search: the same everywhere
     assert outcome.ok
     for name in ("coretype", "baseline-simd"):  # the probe changed: the check can fail
