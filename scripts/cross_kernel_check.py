@@ -7,7 +7,8 @@ per configuration, each in a fresh subprocess whose environment differs:
 * ``default``: the inherited environment with every kernel/thread override removed (OpenBLAS
   picks its kernel for this CPU, numpy its widest SIMD target);
 * ``coretype``: ``OPENBLAS_CORETYPE`` set to another kernel this CPU can run (``Haswell``, or
-  ``Sandybridge`` where the native one is Haswell; ``ARMV8`` or ``NEOVERSEN1`` on arm64);
+  ``Sandybridge`` where the native one is Haswell or Zen; ``ARMV8`` or ``NEOVERSEN1`` on
+  arm64);
 * ``no-avx512``: ``NPY_DISABLE_CPU_FEATURES`` naming numpy's AVX-512 dispatch targets (on a
   CPU without AVX-512, or on arm64: every dispatch target above the baseline);
 * ``baseline-simd``: every numpy dispatch target off (numpy's baseline code only);
@@ -26,6 +27,10 @@ The default sample (20 seeds x 3 datasets x every method) catches the float32 AS
 controller: with ``--set ase.precision=float32`` it fails here with 18 of 100 ASE-NAS(+) runs
 differing under ``coretype`` and 32 under ``baseline-simd`` (a float32 run changed in about 1
 of 20 runs between two OpenBLAS kernels of one machine, and in 1 of 4 without SIMD).
+
+The configurations assume numpy's own OpenBLAS build (the PyPI wheels); with another BLAS
+the ``coretype`` and ``threads`` configurations take no effect, which the check reports as a
+failure: choose the others with ``--configs``.
 
 Usage: python scripts/cross_kernel_check.py [--seeds 20] [--set ase.precision=float32]
        [--methods ase,random] [--datasets cifar10] [--configs default,coretype] [--jobs 2]
@@ -204,7 +209,8 @@ def _other_kernel(native: str | None) -> str:
     machine = platform.machine().lower()
     if machine in ("aarch64", "arm64"):
         return "NEOVERSEN1" if (native or "").upper() == "ARMV8" else "ARMV8"
-    return "Sandybridge" if (native or "").lower() == "haswell" else "Haswell"
+    # Zen runs OpenBLAS's Haswell kernels: Sandybridge (no FMA) differs from both
+    return "Sandybridge" if (native or "").lower() in ("haswell", "zen") else "Haswell"
 
 
 def environments(names: Sequence[str], native: Mapping[str, Any]) -> dict[str, dict[str, str]]:
