@@ -121,7 +121,7 @@ class AdditiveScores:
         head, multiply, reduce = w[:d], np.multiply, np.add.reduce
         for _ in range(steps):
             multiply(affine, w, product)
-            reduce(product, 1, None, head)
+            reduce(product, axis=1, out=head)
         self.weights = head.copy()
 
     def subspace_scores(self, masks: np.ndarray) -> np.ndarray:
