@@ -6,8 +6,8 @@ Each step samples (subspace alpha, M edits) from the joint policy, queries
 ``beta = alpha (+) edits`` through the BudgetedEvaluator, rewards the policy with
 ``R = reward(beta) - reward(alpha)`` (REINFORCE, moving-average baseline, entropy bonus, Adam)
 and lets beta replace alpha when ``reward(beta) > reward(alpha)``. ``run_batch`` runs many
-seeds as one batched numpy model; ``run`` is ``run_batch`` with one seed, so both give the
-same trace for the same generator state.
+seeds as batched numpy models (groups of up to 16 seeds); ``run`` is ``run_batch`` with one
+seed, so both give the same trace for the same generator state.
 """
 
 from __future__ import annotations
