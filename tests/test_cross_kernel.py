@@ -127,6 +127,7 @@ def test_check_fails_on_the_kernel_probe_and_passes_float64_ase() -> None:
     outcome = xk.check(sample, ("default", "coretype", "baseline-simd", "threads"))
     assert dict(os.environ) == before
     assert not outcome.ineffective and not outcome.blind
+    assert set(outcome.probe_changed) == {"coretype", "baseline-simd"}
     assert not outcome.differing  # float64 ASE-NAS and random search: the same everywhere
     assert outcome.ok
     for name in ("coretype", "baseline-simd"):  # the probe changed: the check can fail
@@ -153,3 +154,30 @@ def test_script_exits_nonzero_naming_the_differing_runs() -> None:
     assert f"{dependent} cifar10 seed 1" in done.stdout
     assert "random cifar10" not in done.stdout
     assert done.stdout.rstrip().splitlines()[-1].startswith("FAILED")
+
+
+# -- AutoSpace's fitted scores: no BLAS, so the same bits under every kernel ----------------
+_SCORES = """
+import hashlib, numpy as np
+from asebench.search._autospace import AdditiveScores
+rng = np.random.default_rng(0)
+scores, h = AdditiveScores((5,) * 6), hashlib.sha256()
+for i in range(120):
+    scores.add(tuple(int(c) for c in rng.integers(0, 5, 6)), float(rng.normal() * 10 + 70))
+    if i % 8 == 7:
+        scores.fit(20)
+        h.update(scores.weights.tobytes())
+print(h.hexdigest())
+"""
+
+
+@pytest.mark.slow
+def test_autospace_scores_are_the_same_bits_under_every_kernel_and_simd_target() -> None:
+    # the repeated-squaring BLAS fit they replace differed under the Haswell kernel
+    base = xk.base_environment()
+    native = _provenance_in(base)
+    envs = xk.environments(("default", "coretype", "baseline-simd"), native)
+    digests = {name: subprocess.run([sys.executable, "-c", _SCORES], env=env,
+                                    capture_output=True, text=True, check=True).stdout
+               for name, env in envs.items()}
+    assert len(set(digests.values())) == 1, digests

@@ -6,8 +6,8 @@ Each step samples (subspace alpha, M edits) from the joint policy, queries
 ``beta = alpha (+) edits`` through the BudgetedEvaluator, rewards the policy with
 ``R = reward(beta) - reward(alpha)`` (REINFORCE, moving-average baseline, entropy bonus, Adam)
 and lets beta replace alpha when ``reward(beta) > reward(alpha)``. ``run_batch`` runs many
-seeds as one batched numpy model; ``run`` is ``run_batch`` with one seed, so both give the
-same trace for the same generator state.
+seeds as batched numpy models (groups of up to 16 seeds); ``run`` is ``run_batch`` with one
+seed, so both give the same trace for the same generator state.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ INFEASIBLE = ("skip", "query")
 PRECISIONS = ("float32", "float64")
 _MAX_INFEASIBLE_STREAK = 10_000  # free steps in a row before a seed gives up (never seen)
 _MAX_POSITIONS = 64  # option M is re-checked against the real space at run time
+_GROUP = 16  # seeds run at once by run_batch (measured fastest of 8, 16, 32, 100 per seed)
 
 
 @dataclass(frozen=True)
@@ -264,7 +265,16 @@ class ASESearch:
         allowed = [tuple(space.allowed_choices(p)) for p in range(len(sizes))]
         restricted = any(len(a) < s for a, s in zip(allowed, sizes))
         ctrl = self.controller(sizes, allowed if restricted else None)
-        return _BatchRun(self, ctrl, backend, budget, rngs, starts).run()
+        # the seeds run in groups of at most _GROUP, one group after the other: a group's
+        # parameters, gradients and Adam moments stay in the CPU's cache from step to step,
+        # where 100 seeds' (80 MB in float64) stream through memory every step. Rows never
+        # mix, so a seed's trace does not depend on the grouping.
+        groups = -(-len(rngs) // _GROUP)
+        traces: list[Trace] = []
+        for g in range(groups):
+            part = slice(g * len(rngs) // groups, (g + 1) * len(rngs) // groups)
+            traces += _BatchRun(self, ctrl, backend, budget, rngs[part], starts[part]).run()
+        return traces
 
 
 def _centers_of_state(method: str, state: JSONValue) -> tuple[Arch, ...]:

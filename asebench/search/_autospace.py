@@ -118,10 +118,11 @@ class AdditiveScores:
         w[:d] = self.weights
         w[d] = 1.0
         product = np.empty_like(affine)
+        head, multiply, reduce = w[:d], np.multiply, np.add.reduce
         for _ in range(steps):
-            np.multiply(affine, w, out=product)
-            np.add.reduce(product, axis=1, out=w[:d])
-        self.weights = w[:d].copy()
+            multiply(affine, w, product)
+            reduce(product, axis=1, out=head)
+        self.weights = head.copy()
 
     def subspace_scores(self, masks: np.ndarray) -> np.ndarray:
         """Score of each sub-space (rows of a bool mask over codes): the sum over positions
