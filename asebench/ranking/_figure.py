@@ -36,7 +36,7 @@ def cd_figure(mean_ranks: pd.Series, p_values: pd.DataFrame, cd: float, alpha: f
     """
     import scikit_posthocs
 
-    from asebench.figures import paper_style
+    from asebench.figures._style import paper_style
 
     k = len(mean_ranks)
     with paper_style():

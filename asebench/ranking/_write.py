@@ -45,7 +45,7 @@ def write_ranking(ranking: Ranking, out_dir: str | os.PathLike[str],
     Returns:
         The paths written, in the order of :data:`FILES`.
     """
-    from asebench.figures import color_for
+    from asebench.figures._style import color_for
 
     out = Path(out_dir)
     names = display_names([str(x) for x in ranking.mean_ranks.index])
