@@ -43,11 +43,12 @@ bench: install
 data: install
 	$(PY) scripts/build_nb201.py
 
-# The live backend on real images (scikit-learn's UCI digits), end to end on CPU: supernet
-# quality, ranking fidelity, ASE-NAS vs random search under a MAdds cap -> reports/live/
-live-demo: install
-	$(PY) -m pip install -q -e '.[live,digits]'
-	$(PY) -m asebench.livedemo --out reports/live --work build/live-demo
+# The live backend on real images (Fashion-MNIST from its IDX files), end to end on CPU:
+# supernet quality on the official test split, ASE-NAS vs random search under a MAdds cap on
+# paired seeds -> reports/live/fashion-mnist/ (the ranking study is `make fidelity`)
+live-demo: install fashion-data
+	$(PY) -m pip install -q -e '.[live]'
+	$(PY) -m asebench.livedemo --out reports/live/fashion-mnist --work build/live-demo --data $(FASHION_DIR)
 
 # Checks this machine for the live backend (versions, devices, training / scoring /
 # fine-tuning speed, DDP) -> reports/doctor-<cpu or GPU name>.md and .json; DOCTOR=--quick
@@ -95,9 +96,9 @@ fashion-data:
 	fi
 
 # The ranking-fidelity study on Fashion-MNIST on CPU: export, supernet, 30 sub-networks x 2
-# stand-alone seeds -> reports/fidelity (resumable: finished trainings are kept)
+# stand-alone seeds -> reports/live/fidelity (resumable: finished trainings are kept)
 fidelity: install fashion-data
 	$(PY) -m pip install -q -e '.[live]'
 	test -f build/fidelity/fashion/fashion-mnist.json || $(PY) -m asebench data fashion-mnist build/fidelity/fashion --data $(FASHION_DIR) --train-per-class 600
 	OMP_NUM_THREADS=1 $(PY) -m asebench supernet train --data build/fidelity/fashion --out build/fidelity/supernet.pt --preset tiny --resolution 32 --classes 0 --holdout 1000 --batch-size 64 --min-crop 0.5 --workers 0 --preload --phases full=10,kernel=3,depth=3,expand=4 --device cpu
-	$(PY) -m asebench supernet fidelity --supernet build/fidelity/supernet.pt --data build/fidelity/fashion --out reports/fidelity --archs 30 --seeds 2 --epochs 8 --batch-size 64 --device cpu --workers 2
+	$(PY) -m asebench supernet fidelity --supernet build/fidelity/supernet.pt --data build/fidelity/fashion --out reports/live/fidelity --eval-data build/fidelity/fashion/test --compare reports/live/fidelity-heldout --archs 30 --seeds 2 --epochs 8 --batch-size 64 --device cpu --workers 2

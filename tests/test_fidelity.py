@@ -18,8 +18,8 @@ pytest.importorskip("torch")
 from asebench.cli import cli  # noqa: E402
 from asebench.errors import AsebenchError  # noqa: E402
 from asebench.supernet._fidelity import FidelityConfig, run_fidelity  # noqa: E402
-from asebench.supernet._fidelity_report import FILES, summarize  # noqa: E402
-from asebench.supernet._ranking import regret, top_overlap  # noqa: E402
+from asebench.supernet._fidelity_report import FILES, goal_checks, summarize  # noqa: E402
+from asebench.supernet._ranking import regret, tau_difference, top_overlap  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 TINY = ["--archs", "5", "--seeds", "2", "--epochs", "1", "--batch-size", "8",
@@ -67,6 +67,34 @@ def test_summary_rows() -> None:
     assert summary.loc["params", "regret_top1"] == pytest.approx(12.0)
     assert summary.loc["MAdds", "tau_low"] <= summary.loc["MAdds", "tau"] <= \
         summary.loc["MAdds", "tau_high"]
+
+
+def test_tau_difference_is_paired() -> None:
+    truth = np.arange(12.0)
+    diff, low, high = tau_difference(truth, truth[::-1], truth, resamples=300)
+    assert diff == pytest.approx(2.0) and low == pytest.approx(2.0) == high
+    same, low, high = tau_difference(truth, truth, truth, resamples=300)
+    assert same == 0.0 and low == 0.0 == high  # paired: no spread for the same predictor
+    with pytest.raises(AsebenchError, match="three equally long"):
+        tau_difference(truth, truth[:5], truth)
+
+
+def test_goal_checks_on_known_values() -> None:
+    truth = [60.0, 62.0, 61.0, 70.0, 65.0, 72.0, 68.0, 66.0, 63.0, 71.0]
+    # the supernet ranks perfectly; MAdds (net index) and params (reversed) do not
+    table = _table(supernet=truth, seed1=[t - 0.5 for t in truth],
+                   seed2=[t + 0.5 for t in truth])
+    goal = goal_checks(table, summarize(table, resamples=200), resamples=200)
+    assert goal["met"].tolist() == [True, True, True, True]
+    assert goal.loc[0, "value"] == pytest.approx(1.0)
+    assert goal.loc[1, "value"] == pytest.approx(0.0)
+    # a supernet that is no better than counting MAdds fails the last check
+    rising = [60.0, 61.0, 63.0, 62.0, 64.0, 66.0, 65.0, 67.0, 69.0, 68.0]
+    madds_like = _table(supernet=[float(i) for i in range(10)], seed1=rising, seed2=rising)
+    goal = goal_checks(madds_like, summarize(madds_like, resamples=200), resamples=200)
+    # tau 0.78 >= 0.5, but 0.22 below the ceiling of 1 and no better than MAdds
+    assert goal["met"].tolist() == [True, False, False, True]
+    assert goal.loc[2, "value"] == pytest.approx(0.0) and goal.loc[2, "low"] == pytest.approx(0.0)
 
 
 def test_summary_needs_every_training() -> None:
@@ -123,6 +151,9 @@ def test_the_study_writes_its_report(study: Path) -> None:
     assert settings["standalone"]["epochs"] == 1 and settings["device"] == "cpu"
     readme = (study / "README.md").read_text()
     assert "| (a) | supernet score | stand-alone mean |" in readme
+    goal = pd.read_csv(study / "goal.csv")
+    assert goal["check"].tolist()[0] == "supernet tau >= 0.5" and len(goal) == 4
+    assert "## The goal" in readme and ("Met: every check." in readme or "Not met" in readme)
     assert "(fidelity.png)" in readme
     assert (study / "fidelity.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -174,6 +205,28 @@ def test_workers_and_streaming_give_the_same_numbers(how: dict[str, object], stu
     whole = pd.read_csv(study / "standalone.csv")
     for column in ("standalone_top1", "final_loss"):
         assert np.array_equal(result.table[column].to_numpy(), whole[column].to_numpy())
+
+
+def test_an_earlier_study_is_listed_with_what_differs(
+        study: Path, tmp_path: Path, trained_supernet: tuple[Path, Path],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    ckpt, data = trained_supernet
+    earlier = tmp_path / "earlier"
+    shutil.copytree(study, earlier)
+    settings = json.loads((earlier / "fidelity.json").read_text())
+    settings["standalone"]["epochs"] = 99
+    (earlier / "fidelity.json").write_text(json.dumps(settings))
+    again = tmp_path / "again"
+    shutil.copytree(study, again)
+    code, out, err = _run(_args(ckpt, data, again, "--compare", str(earlier)), capsys)
+    assert code == 0, err and "0 trainings run now" in out
+    readme = (again / "README.md").read_text()
+    assert "## Settings tried before" in readme
+    assert "standalone.epochs: 99 (here 1)" in readme
+    code, _, err = _run(_args(ckpt, data, again, "--compare", str(tmp_path)), capsys)
+    assert code == 2 and "is not a finished fidelity study" in err and err.count("\n") == 1
 
 
 def test_other_settings_are_refused(study: Path, trained_supernet: tuple[Path, Path],

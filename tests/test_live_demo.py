@@ -134,3 +134,48 @@ def test_spread_archs_span_the_madds_range() -> None:
     assert archs[0] == space.canonical(space.smallest())
     assert archs[-1] == space.canonical(space.largest())
     assert archs == spread_archs(space, madds, 10, seed=0, pool=300)
+
+
+FASHION = Path("/usr/share/datasets/fashion-mnist")
+needs_fashion = pytest.mark.skipif(
+    not (FASHION / "train-images-idx3-ubyte.gz").exists(),
+    reason="Fashion-MNIST's IDX files are absent (apt-get install dataset-fashion-mnist)")
+
+
+@needs_fashion
+def test_fashion_mnist_demo_on_the_official_test_split(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from asebench.livedemo import demo_config
+
+    config = replace(demo_config("fashion-mnist", quick=True), workers=2)
+    result = run_demo(tmp_path / "report", config, work=tmp_path / "work", log=lambda _: None)
+    manifest = json.loads((tmp_path / "report" / "fashion-mnist.json").read_text())
+    assert manifest["dataset"] == "fashion-mnist" and manifest["verified"]
+    assert manifest["test_counts"] == [QUICK.test_per_class] * 10
+    # the search ran in 2 worker processes and reported on the exported official test split
+    metadata = json.loads((Path(result.study) / "metadata.json").read_text())
+    assert metadata["study"]["backend_options"]["test_data"] == \
+        str(tmp_path / "work" / "fashion-mnist" / "test")
+    assert len(result.runs) == 2 * config.search_seeds and result.runs["feasible"].all()
+    assert result.ranking.empty  # the ranking study is `asebench supernet fidelity`
+    files = {p.name for p in (tmp_path / "report").iterdir()}
+    assert "ranking.csv" not in files and "search_runs.csv" in files
+    readme = (tmp_path / "report" / "README.md").read_text()
+    assert "Fashion-MNIST" in readme and "../fidelity/README.md" in readme
+    assert "95% bootstrap CI" in readme
+
+
+def test_a_folder_without_the_idx_files_is_one_line_and_nothing_written(
+        tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    done = subprocess.run([sys.executable, "-m", "asebench.livedemo", "--out",
+                           str(tmp_path / "r"), "--work", str(tmp_path / "w"), "--data",
+                           str(empty)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1 and "lacks" in done.stderr
+    assert not (tmp_path / "r").exists() and not (tmp_path / "w").exists()

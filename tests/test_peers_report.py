@@ -65,6 +65,21 @@ def test_the_tables_carry_paired_p_values(built: tuple[Path, Path]) -> None:
     assert table.loc[table["label"] != "ase", "p_value"].notna().all()
 
 
+def test_every_cifar100_row_says_whether_it_is_decided(built: tuple[Path, Path]) -> None:
+    _, out = built
+    table = pd.read_csv(out / "peers_table.csv")
+    rows = table[(table["label"] != "ase") & (table["dataset"] == "cifar100")]
+    assert len(rows) == 3 and rows["diff_sd"].notna().all()
+    half = (rows["ci_high"] - rows["ci_low"]) / 2
+    decided = (rows["ci_low"] > 0) | (rows["ci_high"] < 0) | (half <= 0.15)
+    assert rows["decided"].tolist() == decided.tolist()
+    # the detectable difference shrinks as 1/sqrt(n): 2.80 sd / sqrt(n)
+    assert rows["detectable_80"].to_numpy() == pytest.approx(
+        2.8016 * rows["diff_sd"].to_numpy() / rows["n"].to_numpy() ** 0.5, rel=1e-3)
+    text = (out / "README.md").read_text()
+    assert "## Decided on CIFAR-100?" in text
+
+
 def test_the_limited_section_has_no_paper_columns(built: tuple[Path, Path]) -> None:
     _, out = built
     limited = (out / "README.md").read_text().split("## Under `flops_m<=p25`")[1]

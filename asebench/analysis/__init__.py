@@ -8,6 +8,7 @@ from asebench.analysis._paper import (
     PAPER_TABLE1,
     display_name,
 )
+from asebench.analysis._power import detectable_difference, seeds_to_detect
 from asebench.analysis._stats import (
     PairedComparison,
     bootstrap_mean_ci,
@@ -30,9 +31,11 @@ __all__ = [
     "PairedComparison",
     "Study",
     "bootstrap_mean_ci",
+    "detectable_difference",
     "display_name",
     "load",
     "paired_comparison",
+    "seeds_to_detect",
     "table1",
     "to_latex",
     "REFERENCE_METHOD",

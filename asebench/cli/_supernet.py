@@ -284,18 +284,22 @@ def finetune(ckpt: str, arch: str, data: str, out: str, epochs: int, lr: float, 
 @click.option("--bootstrap", type=int, default=2000, show_default=True,
               help="Bootstrap resamples of the confidence intervals.")
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--compare", multiple=True, type=click.Path(),
+              help="A finished fidelity study of other settings (repeatable): listed in the "
+                   "report with the settings that differ and its rows.")
 @_progress_option
 def fidelity(ckpt: str, data: str, out: str, archs: int, seeds: int, epochs: int,
              batch_size: int, lr: float, train_images: int | None, eval_data: str | None,
              calibration: int, device: str, workers: int, preload: bool, loader_workers: int,
-             bootstrap: int, seed: int, progress: bool) -> None:
+             bootstrap: int, seed: int, compare: tuple[str, ...], progress: bool) -> None:
     """Ranking fidelity: the supernet's scores against stand-alone training from scratch.
 
     Reports Kendall tau and Spearman rho with bootstrap CIs for (a) the supernet's score
     against the stand-alone mean, (b) seed against seed (the noise ceiling), (c) MAdds and
     parameters against the stand-alone mean, with the top-5 overlap and the regret of each
-    predictor's top-1. Writes standalone.csv, summary.csv, fidelity.png and README.md into
-    --out; every finished training is stored at once, so a rerun resumes.
+    predictor's top-1, and checks the goal (tau >= 0.5, within 0.1 of the noise ceiling,
+    above both trivial predictors). Writes standalone.csv, summary.csv, goal.csv, fidelity.png
+    and README.md into --out; every finished training is stored at once, so a rerun resumes.
     """
     from asebench.supernet._fidelity import FidelityConfig, run_fidelity
 
@@ -303,7 +307,7 @@ def fidelity(ckpt: str, data: str, out: str, archs: int, seeds: int, epochs: int
                             lr=lr, train_images=train_images, eval_data=eval_data,
                             calibration=calibration, device=device, workers=workers,
                             preload=preload, loader_workers=loader_workers,
-                            bootstrap=bootstrap, seed=seed)
+                            bootstrap=bootstrap, seed=seed, compare=tuple(compare))
     result = run_fidelity(ckpt, data, out, config, _progress if progress else None)
     for row in result.summary.itertuples():
         click.echo(f"({row.comparison}) {row.predictor} vs {row.truth}: Kendall tau "

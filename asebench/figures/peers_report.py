@@ -28,7 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from asebench._atomic import atomic_write_text
-from asebench.analysis import Study
+from asebench.analysis import Study, detectable_difference
 from asebench.analysis._table1 import study_markdown, table1
 from asebench.errors import AsebenchError
 from asebench.figures._anytime import anytime_curves, plot_anytime
@@ -62,6 +62,44 @@ SLOW_CURVES_REFERENCE = "nevergrad"
 """The study whose ASE-NAS runs the slow libraries' anytime curves show (the most seeds)."""
 
 _TRACE_COLUMNS = ["label", "dataset", "seed", "elapsed_s", "incumbent_test_accuracy"]
+
+DECISIVE_HALF_WIDTH = 0.15
+"""A comparison is decided when its 95% CI excludes 0 or is no wider than ± this (points)."""
+
+DECISIVE_DATASET = "cifar100"
+"""Where methods differ most: every row there must be decided."""
+
+
+def with_decisiveness(table: pd.DataFrame, study: Study,
+                      metric: str = "test_accuracy") -> pd.DataFrame:
+    """``table`` (:func:`table1` of ``study``) with, per library row, the standard deviation
+    of its paired differences with ASE-NAS (``diff_sd``), its CI's half-width, the smallest
+    true difference its n detects with 80% power (``detectable_80``), whether it is decided
+    (CI excludes 0 or half-width <= :data:`DECISIVE_HALF_WIDTH`) and the paired seeds that
+    would make the half-width that small (``seeds_for_bound``)."""
+    runs = study.runs
+    ref = runs[runs["label"] == REFERENCE][["dataset", "seed", metric]]
+    out = table.copy()
+    sds = []
+    for row in out.itertuples():
+        if row.label == REFERENCE:
+            sds.append(float("nan"))
+            continue
+        mine = runs[(runs["label"] == row.label) & (runs["dataset"] == row.dataset)]
+        paired = mine[["dataset", "seed", metric]].merge(ref, on=["dataset", "seed"],
+                                                         suffixes=("", "_ref"))
+        diff = (paired[metric] - paired[f"{metric}_ref"]).to_numpy(dtype=np.float64)
+        sds.append(float(diff.std(ddof=1)) if diff.size > 1 else float("nan"))
+    out["diff_sd"] = sds
+    out["ci_half_width"] = (out["ci_high"] - out["ci_low"]) / 2
+    out["detectable_80"] = [detectable_difference(sd, int(n))
+                            for sd, n in zip(out["diff_sd"], out["n"])]
+    excludes = (out["ci_low"] > 0) | (out["ci_high"] < 0)
+    out["decided"] = (excludes | (out["ci_half_width"] <= DECISIVE_HALF_WIDTH)) \
+        & out["ci_low"].notna()
+    # bootstrap half-width ~ 1.96 sd / sqrt(n): the n that brings it to the bound
+    out["seeds_for_bound"] = np.ceil((1.96 * out["diff_sd"] / DECISIVE_HALF_WIDTH) ** 2)
+    return out
 
 
 @dataclass(frozen=True)
@@ -267,7 +305,8 @@ def _section_results(inputs: PeerInputs) -> list[str]:
     main_study = inputs.study("main")
     datasets = main_study.datasets
     tables = {s.name: report.table(inputs, s.name) for s in plain}
-    table = results_table(list(tables.values()))
+    table = results_table([with_decisiveness(t, inputs.study(name))
+                           for name, t in tables.items()])
     atomic_write_text(report.out / "peers_table.csv", table.to_csv(index=False))
     budget = main_study.config.get("budget_s")
     versions = main_study.metadata.get("versions", {})
@@ -296,7 +335,32 @@ def _section_results(inputs: PeerInputs) -> list[str]:
     ]
     for s in plain:
         lines.append(f"- `{s.name}`: {s.methods} — {_ran(tables[s.name])} seeds ({s.why})")
-    return [*lines, "", table_markdown(table, datasets), ""]
+    return [*lines, "", table_markdown(table, datasets), "", *_decisive_lines(table)]
+
+
+def _decisive_lines(table: pd.DataFrame) -> list[str]:
+    rows = table[(table["dataset"] == DECISIVE_DATASET) & (table["label"] != REFERENCE)]
+    if rows.empty:
+        return []
+    lines = [f"## Decided on {dataset_name(DECISIVE_DATASET)}?", "",
+             f"A row is decided when the 95% bootstrap CI of its difference with ASE-NAS "
+             f"excludes 0 or is no wider than ±{DECISIVE_HALF_WIDTH:g} points. Detectable: the "
+             f"smallest true difference its n finds with 80% power (two-sided, 5%); seeds "
+             f"needed: the paired seeds that would bring the CI to ±{DECISIVE_HALF_WIDTH:g}.",
+             "", "| Method | n | Δ [95% CI] | detectable (80%) | decided | seeds needed for "
+             f"±{DECISIVE_HALF_WIDTH:g} |", "|---|---|---|---|---|---|"]
+    for r in rows.to_dict("records"):
+        need = float(r["seeds_for_bound"])
+        lines.append(f"| {method_name(str(r['label']))} | {int(r['n'])} | "
+                     f"{float(r['diff_mean']):+.2f} [{float(r['ci_low']):+.2f}, "
+                     f"{float(r['ci_high']):+.2f}] | {_fmt(float(r['detectable_80']))} | "
+                     f"{'yes' if r['decided'] else '**no**'} | "
+                     f"{'–' if not np.isfinite(need) else int(need)} |")
+    open_rows = rows[~rows["decided"]]
+    lines += ["", "Every row is decided." if open_rows.empty else
+              f"Not decided: {', '.join(method_name(str(x)) for x in open_rows['label'])} "
+              f"(more seeds: `make figures-peers` with the seed options of their studies)."]
+    return [*lines, ""]
 
 
 def _section_anchor(inputs: PeerInputs) -> list[str]:

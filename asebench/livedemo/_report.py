@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from asebench._atomic import publish_directory, temp_directory
+from asebench.analysis import bootstrap_mean_ci, detectable_difference, seeds_to_detect
 from asebench.analysis._paired import wilcoxon_p
 from asebench.errors import AsebenchError
 from asebench.livedemo._result import DemoResult
@@ -36,7 +37,12 @@ def paired_summary(runs: pd.DataFrame, first: str, second: str) -> dict[str, Any
         diff = (a.loc[seeds, column] - b.loc[seeds, column]).to_numpy(dtype=float)
         p = wilcoxon_p(diff, alternative="two-sided", zero_method="zsplit",
                        if_all_zero=float("nan"))
-        out[column] = {"mean_diff": float(diff.mean()) if len(diff) else float("nan"),
+        mean = float(diff.mean()) if len(diff) else float("nan")
+        sd = float(diff.std(ddof=1)) if len(diff) > 1 else float("nan")
+        low, high = bootstrap_mean_ci(diff)
+        out[column] = {"mean_diff": mean, "ci_low": low, "ci_high": high, "sd_diff": sd,
+                       "detectable_80": detectable_difference(sd, len(diff)),
+                       "seeds_for_observed_80": seeds_to_detect(mean, sd),
                        "wins": int((diff > 0).sum()), "ties": int((diff == 0).sum()),
                        "losses": int((diff < 0).sum()), "wilcoxon_p": p,
                        f"{first}_mean": float(a.loc[seeds, column].mean()),
@@ -55,7 +61,7 @@ def _figures(result: DemoResult, folder: Path) -> None:
     for phase, part in hist.groupby("phase", sort=False):
         ax1.plot(part["epoch"], part["loss"], marker="o", ms=3, label=str(phase))
     ax1.set(xlabel="epoch", ylabel="training loss (CE + distillation)",
-            title="progressive shrinking on the digits")
+            title=f"progressive shrinking on {_title(result.config)}")
     ax1.legend(title="phase")
     x = np.arange(len(sup))
     ax2.bar(x - 0.2, sup["valid_top1"], 0.4, label="validation (search reward)")
@@ -88,6 +94,8 @@ def _figures(result: DemoResult, folder: Path) -> None:
     fig.savefig(folder / "search.png", dpi=120)
     plt.close(fig)
 
+    if result.ranking.empty:
+        return
     rank, fid = result.ranking, result.fidelity
     fig, ax = plt.subplots(figsize=(5.5, 4.5))
     seeds = [c for c in rank.columns if c.startswith("standalone_test_top1_seed")]
@@ -108,6 +116,12 @@ def _figures(result: DemoResult, folder: Path) -> None:
     fig.tight_layout()
     fig.savefig(folder / "ranking.png", dpi=120)
     plt.close(fig)
+
+
+def _title(cfg: Any) -> str:
+    from asebench.datasets import get_dataset
+
+    return "the UCI digits" if cfg.dataset == "digits" else get_dataset(cfg.dataset).title
 
 
 def _revision() -> str:
@@ -197,55 +211,43 @@ def _study_place(result: DemoResult) -> str:
             f"rerun with the same weights, settings and code reuses its runs)")
 
 
-def _readme(result: DemoResult, paired: dict[str, Any], manifest: dict[str, Any]) -> str:
-    cfg, sup, rank, fid, runs = (result.config, result.supernet, result.ranking,
-                                 result.fidelity, result.runs)
-    largest = sup[sup.role == "largest"].iloc[0]
-    smallest = sup[sup.role == "smallest"].iloc[0]
-    t = result.timings
+def _data_lines(cfg: Any, manifest: Mapping[str, Any]) -> list[str]:
+    train, test = sum(manifest.get("train_counts", [])), sum(manifest.get("test_counts", []))
+    use = (f"every accuracy below is on it unless it says validation. Training pool: "
+           f"{train:,} images, of which {cfg.holdout} are the search's validation split (the "
+           f"reward) and the rest train the supernet")
+    if cfg.dataset == "digits":
+        return [f"scikit-learn's bundled UCI handwritten digits (1,797 real 8x8 grey images, "
+                f"10 classes; `asebench data digits`), upscaled to {cfg.size} px, 3 channels. "
+                f"Fixed test split: {test} images ({cfg.test_per_class} per digit), never used "
+                f"for training, search or selection; {use} and the stand-alone networks."]
+    from asebench.datasets import get_dataset
+
+    per_class = ("all" if cfg.train_per_class is None
+                 else f"{cfg.train_per_class} per class, a seeded subset")
+    test_per_class = "all" if cfg.test_per_class is None else cfg.test_per_class
+    checked = ("their decompressed contents matched the checksums recorded in the package"
+               if manifest.get("verified") else "no checksums are recorded for them")
+    folder = cfg.data_dir or get_dataset(cfg.dataset).default_dir
+    return [f"{manifest.get('source', _title(cfg))}: real 28x28 grey images, 10 classes, read "
+            f"from the four IDX files in `{folder}` (`asebench data {cfg.dataset}`; "
+            f"{checked}), padded by 2 px to {cfg.size} px, 3 channels. Training images: "
+            f"{per_class} of the official 60,000. Test split: the official {test:,} test "
+            f"images ({test_per_class} per class), never used for training, search or "
+            f"selection; {use}."]
+
+
+def _ranking_lines(result: DemoResult) -> list[str]:
+    cfg, rank, fid = result.config, result.ranking, result.fidelity
+    if rank.empty:
+        return ["## Ranking fidelity", "",
+                "Not part of this run: the ranking study (30 sub-networks, each trained alone "
+                "from scratch with 2 seeds, against the supernet's scores, with the noise "
+                "ceiling and the trivial predictors MAdds and parameters) is "
+                "`asebench supernet fidelity` (`make fidelity`); its report is "
+                "[../fidelity/README.md](../fidelity/README.md).", ""]
     seeds = [c for c in rank.columns if c.startswith("standalone_test_top1_seed")]
-    phases = ", ".join(f"{p.name} {p.epochs} ep x {p.subnets} subnet(s)" for p in cfg.phases)
-    feasible = runs.groupby("method")["feasible"].all()
-    per_method = runs.groupby("method").agg(test=("test_top1", "mean"),
-                                            test_sd=("test_top1", "std"),
-                                            valid=("valid_top1", "mean"),
-                                            madds=("madds_m", "mean"))
-    lines = [
-        "# The live backend on real images (UCI digits, CPU)",
-        "",
-        f"Generated by `make live-demo` (`python -m asebench.livedemo`) at git revision "
-        f"{_revision()}, on {os.cpu_count()} CPU cores ({platform.processor() or 'cpu'}; other "
-        f"jobs shared them, so the times are upper bounds). Pipeline wall time "
-        f"**{t['total_s']:.0f} s**: export {t['export_s']:.0f} s, supernet training "
-        f"{t['train_s']:.0f} s, ranking check {t['ranking_s']:.0f} s, search "
-        f"{t['search_s']:.0f} s.",
-        "",
-        "## Data",
-        f"scikit-learn's bundled UCI handwritten digits (1,797 real 8x8 grey images, 10 classes;"
-        f" `asebench data digits`), upscaled to {cfg.size} px, 3 channels. Fixed test split: "
-        f"{sum(manifest['test_counts'])} images ({cfg.test_per_class} per digit), never used "
-        f"for training, search or selection; every accuracy below is on it unless it says "
-        f"validation. Training pool: {sum(manifest['train_counts']):,} images, of which "
-        f"{cfg.holdout} are the search's validation split (the reward) and the rest train the "
-        f"supernet and the stand-alone networks.",
-        "",
-        "## Supernet (`tiny` preset, progressive shrinking, every phase)",
-        f"Schedule: {phases}; batch {cfg.batch_size}, SGD lr {cfg.lr}, distillation "
-        f"{cfg.kd_ratio}, crops of {cfg.crop_scale[0]:g}-{cfg.crop_scale[1]:g} of the area, "
-        f"{'flips' if cfg.flip else 'no flips'}. BatchNorm recalibrated on "
-        f"{cfg.calibration} training images per scored sub-network.",
-        "",
-        "| sub-network | MAdds (M) | params (M) | validation top-1 | test top-1 | goal |",
-        "| --- | --- | --- | --- | --- | --- |",
-        f"| largest | {largest.madds_m:.3f} | {largest.params_m:.4f} | "
-        f"{largest.valid_top1:.1f}% | **{largest.test_top1:.1f}%** | >= 95%: "
-        f"{'met' if largest.test_top1 >= 95 else 'NOT met'} |",
-        f"| smallest | {smallest.madds_m:.3f} | {smallest.params_m:.4f} | "
-        f"{smallest.valid_top1:.1f}% | **{smallest.test_top1:.1f}%** | >= 90%: "
-        f"{'met' if smallest.test_top1 >= 90 else 'NOT met'} |",
-        "",
-        "![supernet](supernet.png)",
-        "",
+    return [
         "## Ranking fidelity",
         "",
         f"{fid['n']:.0f} sub-networks spanning {rank.madds_m.min():.3f}-{rank.madds_m.max():.3f}"
@@ -271,7 +273,84 @@ def _readme(result: DemoResult, paired: dict[str, Any], manifest: dict[str, Any]
         "",
         *_raise_tau(fid),
         "![ranking](ranking.png)",
+        ""]
+
+
+def _verdict(paired: Mapping[str, Any]) -> list[str]:
+    pt, pv = paired["test_top1"], paired["valid_top1"]
+    n = paired["seeds"]
+    if pt["ci_low"] > 0 or pt["ci_high"] < 0:
+        decided = (f"the 95% interval excludes 0: ASE-NAS is "
+                   f"{'ahead of' if pt['mean_diff'] > 0 else 'behind'} random search here")
+    else:
+        need = pt["seeds_for_observed_80"]
+        need_text = ("no finite number (the mean difference is 0)" if need == float("inf")
+                     else f"about {need:.0f}")
+        decided = (f"the 95% interval includes 0, so {n} seeds do not separate the two: they "
+                   f"detect a true difference of {pt['detectable_80']:.2f} points with 80% "
+                   f"power, and a difference as small as the one observed needs "
+                   f"{need_text} paired seeds")
+    return [
         "",
+        f"Paired over {n} seeds, ASE-NAS minus random: test top-1 {pt['mean_diff']:+.2f} "
+        f"points (95% bootstrap CI {pt['ci_low']:+.2f} to {pt['ci_high']:+.2f}; wins/ties/"
+        f"losses {pt['wins']}/{pt['ties']}/{pt['losses']}, Wilcoxon p = "
+        f"{pt['wilcoxon_p']:.3g}); validation top-1 (what both maximise) "
+        f"{pv['mean_diff']:+.2f} points (CI {pv['ci_low']:+.2f} to {pv['ci_high']:+.2f}; "
+        f"{pv['wins']}/{pv['ties']}/{pv['losses']}, p = {pv['wilcoxon_p']:.3g}). On the test "
+        f"split {decided}."]
+
+
+def _readme(result: DemoResult, paired: dict[str, Any], manifest: dict[str, Any]) -> str:
+    cfg, sup, runs = result.config, result.supernet, result.runs
+    largest = sup[sup.role == "largest"].iloc[0]
+    smallest = sup[sup.role == "smallest"].iloc[0]
+    t = result.timings
+    phases = ", ".join(f"{p.name} {p.epochs} ep x {p.subnets} subnet(s)" for p in cfg.phases)
+    feasible = runs.groupby("method")["feasible"].all()
+    per_method = runs.groupby("method").agg(test=("test_top1", "mean"),
+                                            test_sd=("test_top1", "std"),
+                                            valid=("valid_top1", "mean"),
+                                            madds=("madds_m", "mean"))
+    ranking_time = (f", ranking check {t['ranking_s']:.0f} s" if "ranking_s" in t else "")
+    command = ("`make live-demo` (`python -m asebench.livedemo`)" if cfg.dataset != "digits"
+               else "`python -m asebench.livedemo --dataset digits`")
+
+    def goal(top1: float, level: float) -> str:
+        if cfg.dataset != "digits":
+            return ""
+        return f" >= {level:g}%: {'met' if top1 >= level else 'NOT met'} |"
+
+    goal_head = " goal |" if cfg.dataset == "digits" else ""
+    lines = [
+        f"# The live backend on real images ({_title(cfg)}, CPU)",
+        "",
+        f"Generated by {command} at git revision {_revision()}, on {os.cpu_count()} CPU cores "
+        f"({platform.processor() or 'cpu'}; other jobs may have shared them, so the times are "
+        f"upper bounds). Pipeline wall time **{t['total_s']:.0f} s**: export "
+        f"{t['export_s']:.0f} s, supernet training {t['train_s']:.0f} s, search "
+        f"{t['search_s']:.0f} s{ranking_time}.",
+        "",
+        "## Data",
+        *_data_lines(cfg, manifest),
+        "",
+        "## Supernet (`tiny` preset, progressive shrinking, every phase)",
+        f"Schedule: {phases}; batch {cfg.batch_size}, SGD lr {cfg.lr}, distillation "
+        f"{cfg.kd_ratio}, crops of {cfg.crop_scale[0]:g}-{cfg.crop_scale[1]:g} of the area, "
+        f"{'horizontal flips' if cfg.flip else 'no flips'}. BatchNorm recalibrated on "
+        f"{cfg.calibration} training images per scored sub-network.",
+        "",
+        f"| sub-network | MAdds (M) | params (M) | validation top-1 | test top-1 |{goal_head}",
+        "| --- | --- | --- | --- | --- |" + (" --- |" if goal_head else ""),
+        f"| largest | {largest.madds_m:.3f} | {largest.params_m:.4f} | "
+        f"{largest.valid_top1:.1f}% | **{largest.test_top1:.1f}%** |{goal(largest.test_top1, 95)}",
+        f"| smallest | {smallest.madds_m:.3f} | {smallest.params_m:.4f} | "
+        f"{smallest.valid_top1:.1f}% | **{smallest.test_top1:.1f}%** |"
+        f"{goal(smallest.test_top1, 90)}",
+        "",
+        "![supernet](supernet.png)",
+        "",
+        *_ranking_lines(result),
         "## ASE-NAS vs random search under a MAdds cap",
         f"Cap: {result.cap:.3f} MMAdds (the {cfg.cap_quantile:.0%} quantile of MAdds over 2,000 "
         f"random sub-networks). Both methods see only feasible sub-networks (analytic MAdds; the"
@@ -280,9 +359,9 @@ def _readme(result: DemoResult, paired: dict[str, Any], manifest: dict[str, Any]
         f"validation top-1 with inherited weights. ASE-NAS: {_ase_settings(result)} (the "
         f"live backend's defaults: the paper's ImageNet settings) and its rule that a center "
         f"is replaced only by a feasible candidate. The runs are an ordinary study "
-        f"(`asebench.study.run_study` on the live backend, one worker){_study_place(result)}; "
+        f"(`asebench.study.run_study` on the live backend){_study_place(result)}; "
         f"the backend reports every answer on the test split (`--backend-opt "
-        f"test_data=digits/test`), so test top-1 below is measured there, not on the "
+        f"test_data={cfg.dataset}/test`), so test top-1 below is measured there, not on the "
         f"validation split that gives the reward.",
         "",
         "| method | answers within the cap | test top-1 (mean ± sd) | validation top-1 | "
@@ -294,19 +373,9 @@ def _readme(result: DemoResult, paired: dict[str, Any], manifest: dict[str, Any]
         ok = int(runs[runs.method == method]["feasible"].sum())
         lines.append(f"| {method} | {ok}/{n} | {row.test:.2f} ± {row.test_sd:.2f} | "
                      f"{row.valid:.2f} | {row.madds:.3f} |")
-    if "ase" in feasible.index and "random" in feasible.index:
-        pt, pv = paired["test_top1"], paired["valid_top1"]
-        verdict = "not worse than" if pt["mean_diff"] >= 0 else "WORSE than"
-        lines += [
-            "",
-            f"Paired over {paired['seeds']} seeds, ASE-NAS minus random: test top-1 "
-            f"{pt['mean_diff']:+.2f} points (wins/ties/losses {pt['wins']}/{pt['ties']}/"
-            f"{pt['losses']}, Wilcoxon p = {pt['wilcoxon_p']:.3g}); validation top-1 (what "
-            f"both maximise) {pv['mean_diff']:+.2f} points ({pv['wins']}/{pv['ties']}/"
-            f"{pv['losses']}, p = {pv['wilcoxon_p']:.3g}). On the test split ASE-NAS is "
-            f"{verdict} random search here; with {paired['seeds']} seeds the smallest "
-            f"possible two-sided Wilcoxon p is 0.0625, so no difference is significant.",
-        ]
+    if "ase" in feasible.index and "random" in feasible.index and paired:
+        lines += _verdict(paired)
+    files = ("`ranking.csv` and `ranking_fidelity.csv`, " if not result.ranking.empty else "")
     lines += [
         "",
         "![search](search.png)",
@@ -317,28 +386,30 @@ def _readme(result: DemoResult, paired: dict[str, Any], manifest: dict[str, Any]
         "a GPU.",
         "",
         "## Files",
-        "`supernet.csv` (largest/smallest), `training_history.csv` (loss per epoch), "
-        "`ranking.csv` and `ranking_fidelity.csv`, `search_runs.csv` (one row per run), "
-        "`search_queries.csv` (one row per query), `search_paired.json`, `config.json` (every "
-        "setting), `digits.json` (the export's manifest and checksum).",
+        f"`supernet.csv` (largest/smallest), `training_history.csv` (loss per epoch), {files}"
+        f"`search_runs.csv` (one row per run), `search_queries.csv` (one row per query), "
+        f"`search_paired.json`, `config.json` (every setting), `{_manifest_name(cfg)}` (the "
+        f"export's manifest and checksum).",
         "",
     ]
     return "\n".join(lines)
 
 
-def write_report(result: DemoResult, data: Path) -> None:
-    """Write the report folder ``result.out`` atomically."""
-    from asebench.digits import read_manifest
+def _manifest_name(cfg: Any) -> str:
+    return "digits.json" if cfg.dataset == "digits" else f"{cfg.dataset}.json"
 
+
+def write_report(result: DemoResult, manifest: Mapping[str, Any]) -> None:
+    """Write the report folder ``result.out`` atomically (``manifest``: the export's)."""
     out = Path(result.out)
     out.resolve().parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_directory(out)
     try:
-        manifest = read_manifest(data) or {}
         result.supernet.to_csv(tmp / "supernet.csv", index=False)
         result.history.to_csv(tmp / "training_history.csv", index=False)
-        result.ranking.to_csv(tmp / "ranking.csv", index=False)
-        pd.DataFrame([result.fidelity]).to_csv(tmp / "ranking_fidelity.csv", index=False)
+        if not result.ranking.empty:
+            result.ranking.to_csv(tmp / "ranking.csv", index=False)
+            pd.DataFrame([result.fidelity]).to_csv(tmp / "ranking_fidelity.csv", index=False)
         result.runs.to_csv(tmp / "search_runs.csv", index=False)
         result.queried.to_csv(tmp / "search_queries.csv", index=False)
         methods = list(dict.fromkeys(result.runs["method"]))
@@ -348,9 +419,10 @@ def write_report(result: DemoResult, data: Path) -> None:
                    "timings_s": dict(result.timings)}
         (tmp / "search_paired.json").write_text(json.dumps(summary, indent=2) + "\n")
         (tmp / "config.json").write_text(json.dumps(result.config.to_dict(), indent=2) + "\n")
-        (tmp / "digits.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        (tmp / _manifest_name(result.config)).write_text(json.dumps(manifest, indent=2) + "\n")
         _figures(result, tmp)
-        (tmp / "README.md").write_text(_readme(result, paired, manifest), encoding="utf-8")
+        (tmp / "README.md").write_text(_readme(result, paired, dict(manifest)),
+                                       encoding="utf-8")
         publish_directory(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -53,10 +53,10 @@ def search_spec(supernet: Path, data: Path, test_data: Path, cap: float,
         data=str(data), constraints=(f"madds_m<={cap:g}",))
 
 
-def run_searches(spec: StudySpec, folder: Path) -> Path:
-    """Run ``spec`` in this process into ``folder``, reusing the finished chunks a previous
-    run of the same study and code left there; a folder holding another study (other
-    weights, cap or settings) is replaced.
+def run_searches(spec: StudySpec, folder: Path, workers: int = 1) -> Path:
+    """Run ``spec`` into ``folder`` (in this process, or ``workers`` processes of one torch
+    thread each), reusing the finished chunks a previous run of the same study and code left
+    there; a folder holding another study (other weights, cap or settings) is replaced.
 
     Returns:
         The study folder.
@@ -67,8 +67,8 @@ def run_searches(spec: StudySpec, folder: Path) -> Path:
     resolved = resolve(spec)
     if folder.exists() and not ParquetStore(folder).holds(resolved.config):
         shutil.rmtree(folder)
-    # one worker: the study runs in this process (tiny networks, one torch thread)
-    return run_study(resolved, folder, workers=1, resume=True, progress=False,
+    # tiny networks: one torch thread per process (the runner's workers take one each)
+    return run_study(resolved, folder, workers=workers, resume=True, progress=False,
                      rerun_stale=True)
 
 

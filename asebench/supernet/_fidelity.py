@@ -77,6 +77,8 @@ class FidelityConfig:
         bootstrap: resamples of the confidence intervals.
         seed: seed of the sub-networks picked, of the training subset and the calibration
             images, and of the bootstrap.
+        compare: finished fidelity studies of earlier settings, listed in the report beside
+            this one (not part of the study's settings: a rerun may add one).
     """
 
     archs: int = 30
@@ -93,6 +95,7 @@ class FidelityConfig:
     loader_workers: int = 0
     bootstrap: int = 2000
     seed: int = 0
+    compare: tuple[str, ...] = ()
 
     def check(self) -> None:
         """Raise a one-line AsebenchError for a value out of range."""
@@ -331,10 +334,11 @@ def run_fidelity(supernet: str | os.PathLike[str], data: str | os.PathLike[str],
 def _run(supernet: str | os.PathLike[str], data: str | os.PathLike[str],
          out: str | os.PathLike[str], config: FidelityConfig, log: Log | None
          ) -> FidelityResult:
-    from asebench.supernet._fidelity_report import summarize, write_report
+    from asebench.supernet._fidelity_report import read_compared, summarize, write_report
 
     say = log if log is not None else (lambda _: None)
     t_start = time.perf_counter()
+    compared = read_compared(config.compare)
     plan = _plan(supernet, data, config)
     store = FidelityStore(out)
     resume = store.check(plan.settings)
@@ -373,6 +377,7 @@ def _run(supernet: str | os.PathLike[str], data: str | os.PathLike[str],
     table = pd.DataFrame(rows)
     summary = summarize(table, config.bootstrap, config.seed)
     seconds = time.perf_counter() - t_start
-    write_report(out, table, summary, plan.settings, plan.eval_split, str(supernet), seconds)
+    write_report(out, table, summary, plan.settings, plan.eval_split, str(supernet), seconds,
+                 compared, config.bootstrap, config.seed)
     say(f"report in {out} ({seconds:.1f} s)")
     return FidelityResult(str(out), table, summary, len(jobs), seconds)

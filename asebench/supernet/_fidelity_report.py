@@ -14,13 +14,19 @@ The comparisons (one row each of ``summary.csv``), every one over the same sub-n
 Each has Kendall's tau-b and Spearman's rho with 95% bootstrap intervals, the overlap of the
 two top-5 lists and the regret of the predictor's top-1 (points of true accuracy lost by taking
 the predictor's best instead of the truly best).
+
+The goal (``goal.csv``, :func:`goal_checks`): the supernet's tau at least 0.5, within 0.1 of
+the noise ceiling, and above both trivial predictors with a paired bootstrap interval of the
+tau difference above 0. Other studies of the same question (``compare``: earlier settings
+tried) are listed beside it with the settings that differ and their rows.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +35,18 @@ import pandas as pd
 
 from asebench._atomic import atomic_write, atomic_write_text
 from asebench.errors import AsebenchError
-from asebench.supernet._ranking import rank_fidelity, regret, top_overlap
+from asebench.supernet._ranking import rank_fidelity, regret, tau_difference, top_overlap
 
-__all__ = ["summarize", "write_report", "FILES"]
+__all__ = ["FILES", "GOAL_TAU", "GOAL_CEILING_GAP", "goal_checks", "read_compared", "summarize",
+           "write_report"]
 
-FILES = ("standalone.csv", "summary.csv", "fidelity.png", "README.md")
+FILES = ("standalone.csv", "summary.csv", "goal.csv", "fidelity.png", "README.md")
+
+GOAL_TAU = 0.5
+"""The supernet's Kendall tau against the stand-alone mean must reach this."""
+
+GOAL_CEILING_GAP = 0.1
+"""... and come within this of the noise ceiling (seed against seed)."""
 
 
 def _per_net(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -81,6 +94,120 @@ def summarize(table: pd.DataFrame, resamples: int = 2000, seed: int = 0) -> pd.D
     return pd.DataFrame(rows)
 
 
+def goal_checks(table: pd.DataFrame, summary: pd.DataFrame, resamples: int = 2000,
+                seed: int = 0) -> pd.DataFrame:
+    """The goal's four checks, one row each: ``check``, ``value``, ``low``, ``high`` (a 95%
+    interval where there is one), ``threshold``, ``met``."""
+    nets, wide = _per_net(table)
+    truth = wide.mean(axis=1)
+    a = summary.iloc[0].to_dict()
+    b = summary.iloc[1].to_dict()
+    gap = float(b["tau"]) - float(a["tau"])
+    out = [{"check": "supernet tau >= 0.5", "value": float(a["tau"]),
+            "low": float(a["tau_low"]), "high": float(a["tau_high"]), "threshold": GOAL_TAU,
+            "met": bool(a["tau"] >= GOAL_TAU)},
+           {"check": "noise ceiling tau - supernet tau <= 0.1", "value": gap,
+            "low": math.nan, "high": math.nan, "threshold": GOAL_CEILING_GAP,
+            "met": bool(gap <= GOAL_CEILING_GAP)}]
+    for trivial in ("MAdds", "params"):
+        column = "madds_m" if trivial == "MAdds" else "params_m"
+        diff, low, high = tau_difference(nets["supernet_top1"].tolist(),
+                                         nets[column].tolist(), truth.tolist(), resamples,
+                                         seed)
+        out.append({"check": f"supernet tau - {trivial} tau > 0 (95% CI above 0)",
+                    "value": diff, "low": low, "high": high, "threshold": 0.0,
+                    "met": bool(low > 0)})
+    return pd.DataFrame(out)
+
+
+def read_compared(folders: Sequence[str | os.PathLike[str]]) -> list[dict[str, Any]]:
+    """Each folder's settings and summary rows (a finished fidelity study: earlier settings
+    tried), checked before any work.
+
+    Raises:
+        AsebenchError: a folder without ``fidelity.json`` and ``summary.csv``.
+    """
+    compared = []
+    for folder in folders:
+        root = Path(folder)
+        settings, summary = root / "fidelity.json", root / "summary.csv"
+        if not (settings.is_file() and summary.is_file()):
+            raise AsebenchError(f"--compare {str(root)!r} is not a finished fidelity study "
+                                f"(it needs fidelity.json and summary.csv)")
+        try:
+            compared.append({"path": str(root),
+                             "settings": json.loads(settings.read_text(encoding="utf-8")),
+                             "summary": pd.read_csv(summary)})
+        except (OSError, ValueError) as exc:
+            raise AsebenchError(f"cannot read the fidelity study {str(root)!r} "
+                                f"({type(exc).__name__}: {exc})") from None
+    return compared
+
+
+def _flat(settings: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in settings.items():
+        if isinstance(value, Mapping):
+            flat.update(_flat(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _differences(mine: Mapping[str, Any], other: Mapping[str, Any]) -> str:
+    a, b = _flat(mine), _flat(other)
+    keys = [k for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k) and k != "archs"]
+    if "archs" in a and a.get("archs") != b.get("archs"):
+        keys.append("archs")
+
+    def show(value: Any) -> str:
+        text = json.dumps(value)
+        return text if len(text) <= 40 else text[:16] + "..."
+
+    return "; ".join(f"{k}: {show(b.get(k))} (here {show(a.get(k))})" for k in keys) or "none"
+
+
+def _goal_lines(goal: pd.DataFrame) -> list[str]:
+    lines = ["## The goal", "",
+             f"The supernet's tau at least {GOAL_TAU}, within {GOAL_CEILING_GAP} of the noise "
+             f"ceiling, and above both trivial predictors with a paired bootstrap interval "
+             f"(the same sub-networks resampled for both) of the tau difference above 0.", "",
+             "| check | value [95% CI] | met |", "| --- | --- | --- |"]
+    for row in goal.to_dict("records"):
+        ci = "" if math.isnan(float(row["low"])) else \
+            f" [{_num(row['low'])}, {_num(row['high'])}]"
+        lines.append(f"| {row['check']} | {_num(row['value'])}{ci} | "
+                     f"{'yes' if row['met'] else '**no**'} |")
+    failed = [str(c) for c, met in zip(goal["check"], goal["met"]) if not met]
+    lines += ["", "Met: every check." if not failed else
+              f"Not met: {len(failed)} of {len(goal)} checks fail ({'; '.join(failed)})."]
+    ceiling = goal.iloc[1]
+    if not goal.iloc[0]["met"] and float(goal.iloc[0]["value"]) + ceiling["value"] < GOAL_TAU:
+        lines += ["", f"The noise ceiling itself is below {GOAL_TAU}: seed against seed, "
+                  f"stand-alone training does not rank these sub-networks reproducibly, so no "
+                  f"predictor can meet the goal against this ground truth; the ground truth "
+                  f"(budget, evaluation split, task) is what fails first."]
+    return [*lines, ""]
+
+
+def _compared_lines(compared: Sequence[Mapping[str, Any]], settings: Mapping[str, Any]
+                    ) -> list[str]:
+    if not compared:
+        return []
+    lines = ["## Settings tried before", "",
+             "Other studies of the same question, each with the settings that differ from this "
+             "one and its Kendall tau [95% CI] per row:", "",
+             "| study | differs in | (a) supernet | (b) noise ceiling | (c) MAdds | (c) params |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for other in compared:
+        rows = other["summary"].to_dict("records")
+        cells = [f"{_num(r['tau'])} [{_num(r['tau_low'])}, {_num(r['tau_high'])}]"
+                 for r in rows[:4]]
+        lines.append(f"| `{other['path']}` | {_differences(settings, other['settings'])} | "
+                     + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
 def _num(value: Any, digits: int = 2) -> str:
     number = float(value)
     return "n/a" if math.isnan(number) else f"{number:.{digits}f}"
@@ -122,8 +249,9 @@ def _figure(path: Path, table: pd.DataFrame, summary: pd.DataFrame) -> None:
     plt.close(fig)
 
 
-def _markdown(table: pd.DataFrame, summary: pd.DataFrame, settings: Mapping[str, Any],
-              eval_split: str, supernet: str, seconds: float) -> str:
+def _markdown(table: pd.DataFrame, summary: pd.DataFrame, goal: pd.DataFrame,
+              settings: Mapping[str, Any], eval_split: str, supernet: str, seconds: float,
+              compared: Sequence[Mapping[str, Any]]) -> str:
     a = summary.iloc[0].to_dict()
     b = summary.iloc[1].to_dict()
     madds = summary[summary.predictor == "MAdds"].iloc[0].to_dict()
@@ -170,25 +298,36 @@ def _markdown(table: pd.DataFrame, summary: pd.DataFrame, settings: Mapping[str,
         f"{_num(a['regret_top1'])} points. {int(a['top_overlap'])} of the stand-alone top-{k} "
         f"are in the supernet's top-{k}.",
         "",
+        *_goal_lines(goal),
+        *_compared_lines(compared, settings),
         f"Stand-alone trainings: {len(table)}, {table['seconds'].mean():.1f} s each on average "
         f"({table['seconds'].sum() / 60:.1f} min of training in all); this report's run took "
         f"{seconds / 60:.1f} min. Bootstrap: {int(a['resamples'])} usable resamples "
         f"of the sub-networks (pairs kept together).",
         "", "![ranking fidelity](fidelity.png)", "",
         "Files: `standalone.csv` (one row per sub-network x seed), `summary.csv` (the rows "
-        "above), `fidelity.json` (the settings), `trainings/` (one file per training).", ""]
+        "above), `goal.csv` (the goal's checks), `fidelity.json` (the settings), `trainings/` "
+        "(one file per training).", ""]
     return "\n".join(lines)
 
 
 def write_report(out: str | os.PathLike[str], table: pd.DataFrame, summary: pd.DataFrame,
                  settings: Mapping[str, Any], eval_split: str, supernet: str,
-                 seconds: float) -> list[Path]:
-    """Write :data:`FILES` into ``out``, each atomically; returns their paths."""
+                 seconds: float, compared: Sequence[Mapping[str, Any]] = (),
+                 resamples: int = 2000, seed: int = 0) -> list[Path]:
+    """Write :data:`FILES` into ``out``, each atomically; returns their paths.
+
+    Args:
+        compared: :func:`read_compared` of earlier studies, listed in the report.
+        resamples, seed: of the goal's paired bootstrap.
+    """
     folder = Path(out)
     paths = [folder / name for name in FILES]
+    goal = goal_checks(table, summary, resamples, seed)
     atomic_write_text(paths[0], table.to_csv(index=False))
     atomic_write_text(paths[1], summary.to_csv(index=False))
-    atomic_write(paths[2], lambda tmp: _figure(tmp, table, summary))
-    atomic_write_text(paths[3], _markdown(table, summary, settings, eval_split, supernet,
-                                          seconds))
+    atomic_write_text(paths[2], goal.to_csv(index=False))
+    atomic_write(paths[3], lambda tmp: _figure(tmp, table, summary))
+    atomic_write_text(paths[4], _markdown(table, summary, goal, settings, eval_split, supernet,
+                                          seconds, compared))
     return paths

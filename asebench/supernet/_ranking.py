@@ -24,7 +24,8 @@ from asebench.errors import AsebenchError
 from asebench.records import Arch
 from asebench.spaces import MobileNetSpace
 
-__all__ = ["RankFidelity", "rank_fidelity", "regret", "spread_archs", "top_overlap"]
+__all__ = ["RankFidelity", "rank_fidelity", "regret", "spread_archs", "tau_difference",
+           "top_overlap"]
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,29 @@ def rank_fidelity(scores: Sequence[float], truth: Sequence[float], resamples: in
 
     (tl, th), (rl, rh) = ci(taus), ci(rhos)
     return RankFidelity(len(x), tau, tl, th, rho, rl, rh, len(taus))
+
+
+def tau_difference(first: Sequence[float], second: Sequence[float], truth: Sequence[float],
+                   resamples: int = 2000, seed: int = 0) -> tuple[float, float, float]:
+    """``tau(first, truth) - tau(second, truth)`` and its 95% paired bootstrap interval (the
+    same sub-networks resampled for both predictors, degenerate resamples skipped): whether
+    one predictor ranks better than another, with the uncertainty of the sub-networks drawn."""
+    x1, x2 = np.asarray(first, dtype=float), np.asarray(second, dtype=float)
+    y = np.asarray(truth, dtype=float)
+    if not (x1.shape == x2.shape == y.shape) or len(y) < 3:
+        raise AsebenchError("a tau difference needs three equally long lists of >= 3 values")
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for _ in range(resamples):
+        idx = rng.integers(len(y), size=len(y))
+        if np.ptp(x1[idx]) == 0 or np.ptp(x2[idx]) == 0 or np.ptp(y[idx]) == 0:
+            continue
+        diffs.append(_tau(x1[idx], y[idx]) - _tau(x2[idx], y[idx]))
+    clean = [d for d in diffs if not math.isnan(d)]
+    if not clean:
+        return _tau(x1, y) - _tau(x2, y), math.nan, math.nan
+    low, high = np.percentile(clean, [2.5, 97.5])
+    return _tau(x1, y) - _tau(x2, y), float(low), float(high)
 
 
 def _top(values: np.ndarray, k: int) -> set[int]:
