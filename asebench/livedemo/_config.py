@@ -89,11 +89,6 @@ class DemoConfig:
         if self.dataset == "digits" and self.test_per_class is None:
             raise AsebenchError("the digits have no official test split: give test_per_class")
 
-    @property
-    def official_test(self) -> bool:
-        """Whether the test split is the dataset's own (the MNIST family), not one drawn."""
-        return self.dataset != "digits"
-
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["phases"] = [asdict(p) for p in self.phases]

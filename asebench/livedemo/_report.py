@@ -396,7 +396,9 @@ def _readme(result: DemoResult, paired: dict[str, Any], manifest: dict[str, Any]
 
 
 def _manifest_name(cfg: Any) -> str:
-    return "digits.json" if cfg.dataset == "digits" else f"{cfg.dataset}.json"
+    from asebench.digits import MANIFEST
+
+    return MANIFEST if cfg.dataset == "digits" else f"{cfg.dataset}.json"
 
 
 def write_report(result: DemoResult, manifest: Mapping[str, Any]) -> None:
