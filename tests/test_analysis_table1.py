@@ -65,6 +65,8 @@ def test_table1_summarises_runs_and_compares_on_paired_seeds(study) -> None:
     # same method, same seeds: paired differences are exactly zero
     again = table[table.label == "random-again"]
     assert (again["diff_mean"] == 0).all() and (again["p_value"] == 1.0).all()
+    assert (again["diff_sd"] == 0).all()
+    assert table.loc[table.label == "random", "diff_sd"].isna().all()
     assert table.attrs["reward_column"] == "vtao_test_acc_12_single"
     assert table.attrs["budget_s"] == 3_000.0
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from asebench.analysis import load
 from asebench.errors import AsebenchError
 from asebench.figures import peers_report
 from asebench.figures.peers_report import (
@@ -66,10 +67,16 @@ def test_the_tables_carry_paired_p_values(built: tuple[Path, Path]) -> None:
 
 
 def test_every_cifar100_row_says_whether_it_is_decided(built: tuple[Path, Path]) -> None:
-    _, out = built
+    root, out = built
     table = pd.read_csv(out / "peers_table.csv")
     rows = table[(table["label"] != "ase") & (table["dataset"] == "cifar100")]
     assert len(rows) == 3 and rows["diff_sd"].notna().all()
+    runs = load(root / "main").runs
+    runs = runs[runs["dataset"] == "cifar100"].pivot(index="seed", columns="label",
+                                                     values="test_accuracy")
+    optuna = rows[rows["label"] == "optuna[sampler=random]"].iloc[0]
+    assert optuna["diff_sd"] == pytest.approx(
+        (runs["optuna[sampler=random]"] - runs["ase"]).std(ddof=1))
     half = (rows["ci_high"] - rows["ci_low"]) / 2
     decided = (rows["ci_low"] > 0) | (rows["ci_high"] < 0) | (half <= 0.15)
     assert rows["decided"].tolist() == decided.tolist()
@@ -124,3 +131,16 @@ def test_every_slow_library_gets_at_least_20_paired_seeds() -> None:
     # unlimited: its expected number of queries is the same setting with a smaller space)
     assert limited and all(s.methods == peers_report.CONSTRAINED for s in limited)
     assert set(peers_report.CONSTRAINED.split(",")) <= set(studies["main"].methods.split(","))
+
+
+def test_the_slow_libraries_get_more_seeds_on_cifar100_without_running_a_seed_twice() -> None:
+    studies = {s.name: s for s in peer_studies(smac_seeds=20, smac_cifar100_seeds=50,
+                                               bore_seeds=30, bore_cifar100_seeds=10)}
+    smac, decisive = studies["smac"], studies["smac-cifar100"]
+    assert smac.spec().datasets == ("cifar10", "ImageNet16-120") and smac.seeds == 20
+    assert decisive.spec().datasets == ("cifar100",) and decisive.seeds == 50
+    assert decisive.methods == smac.methods
+    assert decisive.describe() == "ase,smac on CIFAR-100"
+    # no more seeds wanted on CIFAR-100: one study on all three datasets
+    assert "synetune-bore-cifar100" not in studies
+    assert studies["synetune-bore"].spec().datasets == ("cifar10", "cifar100", "ImageNet16-120")

@@ -38,8 +38,9 @@ def table1(study: Study, reference: str = "ase", metric: str = "test_accuracy") 
 
     Returns:
         Columns ``label, name, dataset, n, mean, std, paper_mean, paper_std, diff_mean,
-        ci_low, ci_high, p_value`` (diff = method - reference; empty for the reference
-        itself). ``attrs`` holds ``reward_column``, ``reward_columns``, ``reward_note``,
+        ci_low, ci_high, p_value, diff_sd`` (diff = method - reference on the paired seeds,
+        ``diff_sd`` their standard deviation; empty for the reference itself). ``attrs``
+        holds ``reward_column``, ``reward_columns``, ``reward_note``,
         ``data_name``, ``data_sha256``, ``protocol``, ``budget_s``, ``budget_queries``,
         ``query_cost`` (a protocol that charges a fixed cost per query), ``seeds``,
         ``master_seed``, ``reference``, ``metric``.
@@ -62,19 +63,22 @@ def table1(study: Study, reference: str = "ase", metric: str = "test_accuracy") 
                 "paper_mean": paper[0] if paper else float("nan"),
                 "paper_std": paper[1] if paper else float("nan"),
                 "diff_mean": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"),
-                "p_value": float("nan")}
+                "p_value": float("nan"), "diff_sd": float("nan")}
             other = ref[ref["dataset"] == dataset]
             if label != reference and not other.empty:
                 paired = mine[["seed", metric]].merge(other[["seed", metric]], on="seed",
                                                       suffixes=("", "_ref"))
-                result = paired_comparison(paired[metric].to_numpy(),
-                                           paired[f"{metric}_ref"].to_numpy())
+                mine_values = paired[metric].to_numpy(dtype=np.float64)
+                ref_values = paired[f"{metric}_ref"].to_numpy(dtype=np.float64)
+                result = paired_comparison(mine_values, ref_values)
+                diffs = mine_values - ref_values
                 row.update(diff_mean=result.mean_diff, ci_low=result.ci_low,
-                           ci_high=result.ci_high, p_value=result.p_value)
+                           ci_high=result.ci_high, p_value=result.p_value,
+                           diff_sd=float(diffs.std(ddof=1)) if diffs.size > 1 else float("nan"))
             rows.append(row)
     table = pd.DataFrame(rows, columns=[
         "label", "name", "dataset", "n", "mean", "std", "paper_mean", "paper_std",
-        "diff_mean", "ci_low", "ci_high", "p_value"])
+        "diff_mean", "ci_low", "ci_high", "p_value", "diff_sd"])
     config, meta = study.config, study.metadata
     columns = dict(meta.get("reward_columns", {}))
     unique = sorted(set(columns.values()))
