@@ -27,6 +27,9 @@ STUDIES = (
     PeerStudy("nevergrad", "ase,synetune", 2, chunk_size=2, why="a second study"),
     PeerStudy("flops", "ase,optuna[sampler=random]", 2, constraint="flops_m<=p25",
               chunk_size=2, why="limited"),
+    PeerStudy("nbgraph", "ase,synetune[preset=informed]", 2, chunk_size=2,
+              benchmark="nas-bench-graph", budget_queries=10, datasets=("cora", "proteins"),
+              why="another benchmark"),
 )
 
 
@@ -144,3 +147,24 @@ def test_the_slow_libraries_get_more_seeds_on_cifar100_without_running_a_seed_tw
     # no more seeds wanted on CIFAR-100: one study on all three datasets
     assert "synetune-bore-cifar100" not in studies
     assert studies["synetune-bore"].spec().datasets == ("cifar10", "cifar100", "ImageNet16-120")
+
+
+def test_another_benchmark_gets_its_own_section_and_stays_out_of_the_nb201_tables(
+        built: tuple[Path, Path]) -> None:
+    root, out = built
+    text = (out / "README.md").read_text()
+    section = text[text.index("## NAS-Bench-Graph (2 seeds per dataset)"):]
+    assert "ase,synetune[preset=informed], 10 queries per run" in section
+    assert "| ASE-NAS | " in section and "cora" in section and "proteins" in section
+    runs = load(root / "nbgraph").runs
+    assert (runs["queries"] == 10).all()  # the informed row knew its number of queries
+    table = pd.read_csv(out / "peers_table.csv")
+    assert not table["dataset"].isin(["cora", "proteins"]).any()
+
+
+def test_the_nbgraph_study_runs_the_fast_libraries_and_bananas_on_100_queries() -> None:
+    study = {s.name: s for s in peer_studies()}["nbgraph"]
+    spec = study.spec()
+    assert spec.backend == "nas-bench-graph" and spec.budget_queries == 100
+    assert study.seeds == 500 and len(spec.datasets) == 9 and spec.datasets[0] == "cora"
+    assert set(peers_report.FAST.split(",")) | {"bananas"} == set(study.methods.split(","))

@@ -9,7 +9,8 @@ each library is compared with ASE-NAS on the seeds it ran.
 
 The libraries that cost under a second per run share one study of ``--seeds`` seeds; each
 slow library has a study of its own (resumable, small chunks) with fewer seeds; the two
-hardware-limited studies run the fast libraries.
+hardware-limited studies run the fast libraries; a last study runs the fast libraries and
+BANANAS on NAS-Bench-Graph.
 """
 
 from __future__ import annotations
@@ -48,6 +49,15 @@ FAST = "ase,random,optuna,optuna[sampler=random],synetune,synetune[preset=inform
 documentation advises for a known number of trials: the same trace), Optuna random, Syne Tune
 REA (its NAS baseline) with its defaults and as its own NAS-Bench-201 baselines set it up,
 beside ASE-NAS and asebench's random search."""
+
+NBGRAPH = FAST + ",bananas"
+"""On NAS-Bench-Graph: the fast libraries and BANANAS (about 1 s a run there)."""
+
+NBGRAPH_BENCHMARK = "nas-bench-graph"
+
+NBGRAPH_QUERIES = 100
+"""NAS-Bench-Graph's own protocol counts 100 queries; said as a query budget, so that the
+informed rows know their number of evaluations (the same runs as ``budget_s = 100``)."""
 
 CONSTRAINED_METHODS = "ase,random,optuna,optuna[sampler=random],synetune"
 
@@ -99,22 +109,42 @@ class PeerStudy:
     chunk_size: int = 25
     why: str = ""
     datasets: tuple[str, ...] | None = None
-    """``None``: the three NB201 datasets."""
+    """``None``: every dataset of the benchmark (the three of NB201)."""
+    benchmark: str = "tabular"
+    budget_queries: int | None = None
+
+    @property
+    def nb201(self) -> bool:
+        """Whether the study runs on the embedded NB201 table (the report's main tables)."""
+        return self.benchmark == "tabular"
 
     def spec(self) -> StudySpec:
-        """The study: the paper protocol on its datasets, the report's master seed."""
+        """The study: its benchmark's protocol on its datasets, the report's master seed."""
         from asebench.study import StudySpec, parse_methods
         from asebench.tables import DATASETS
 
+        datasets = self.datasets or (DATASETS if self.nb201 else _default_datasets(self))
         return StudySpec(methods=parse_methods(self.methods), seeds=self.seeds,
-                         chunk_size=self.chunk_size, datasets=self.datasets or DATASETS,
-                         constraints=(self.constraint,) if self.constraint else ())
+                         chunk_size=self.chunk_size, datasets=datasets,
+                         constraints=(self.constraint,) if self.constraint else (),
+                         backend=self.benchmark, budget_queries=self.budget_queries)
 
     def describe(self) -> str:
         """``ase,smac — 20 seeds`` plus the datasets when they are not all three."""
         where = f" on {', '.join(dataset_name(d) for d in self.datasets)}" \
             if self.datasets else ""
         return f"{self.methods}{where}"
+
+
+def _default_datasets(study: PeerStudy) -> tuple[str, ...]:
+    """Every dataset ``study``'s benchmark names (one line when it names none)."""
+    from asebench.backends import BackendFactory, backends
+
+    factory = backends.factory(study.benchmark)
+    if not isinstance(factory, BackendFactory):
+        raise AsebenchError(f"peer study {study.name}: benchmark {study.benchmark} names no "
+                            "datasets; give them")
+    return tuple(factory.default_datasets())
 
 
 def _decisive_split(name: str, methods: str, seeds: int, decisive_seeds: int,
@@ -136,7 +166,8 @@ def peer_studies(seeds: int = 500, nevergrad_seeds: int = 100, tpe_seeds: int = 
                  smac_seeds: int = 20, bore_seeds: int = 20,
                  constrained_seeds: int = 50, bananas_seeds: int = 50,
                  smac_cifar100_seeds: int = 50, bore_cifar100_seeds: int = 160,
-                 bananas_cifar100_seeds: int = 150) -> tuple[PeerStudy, ...]:
+                 bananas_cifar100_seeds: int = 150,
+                 nbgraph_seeds: int = 500) -> tuple[PeerStudy, ...]:
     """The report's studies (seed counts as given; the defaults are the committed report's).
 
     Each slow library gets at least 20 seeds on every dataset. On CIFAR-100 the slow rows get
@@ -145,7 +176,8 @@ def peer_studies(seeds: int = 500, nevergrad_seeds: int = 100, tpe_seeds: int = 
     and BORE), never from a stopping rule on the data being reported: SMAC3 50 (Δ about
     -0.5, sd 1.0), BORE 160 (Δ about 0, sd 0.87: ±0.135). BANANAS had no earlier row; 150
     seeds bound a difference with sd up to 0.9 (about 4 s a run). BORE on CIFAR-100, the
-    slowest, runs last.
+    slowest, runs last. On NAS-Bench-Graph the fast libraries and BANANAS run ``nbgraph_seeds``
+    seeds on every dataset, 100 queries per run.
     """
     return (
         PeerStudy("main", FAST, seeds, why="the libraries under a second per run"),
@@ -158,6 +190,9 @@ def peer_studies(seeds: int = 500, nevergrad_seeds: int = 100, tpe_seeds: int = 
                   why="the fast libraries under a FLOPs limit"),
         PeerStudy("latency", CONSTRAINED, constrained_seeds, constraint="latency:pixel3<=p25",
                   why="the fast libraries under a Pixel 3 latency limit"),
+        PeerStudy("nbgraph", NBGRAPH, nbgraph_seeds, chunk_size=25, benchmark=NBGRAPH_BENCHMARK,
+                  budget_queries=NBGRAPH_QUERIES,
+                  why="the fast libraries and BANANAS on NAS-Bench-Graph, 100 queries per run"),
         *_decisive_split("bananas", "ase,bananas", bananas_seeds, bananas_cifar100_seeds,
                          chunk_size=5,
                          why="BANANAS (asebench's own, as published), about 4 s per run"),
@@ -301,8 +336,9 @@ class PeerReport:
         return {s.name: {s.name: s.spec()} for s in self.studies}
 
     def plain(self) -> list[PeerStudy]:
-        """The finished studies without a limit, ``main`` first."""
-        return [s for s in self.studies if s.constraint is None and (self.root / s.name).is_dir()]
+        """The finished NB201 studies without a limit, ``main`` first."""
+        return [s for s in self.studies if s.constraint is None and s.nb201
+                and (self.root / s.name).is_dir()]
 
     def table(self, inputs: PeerInputs, name: str) -> pd.DataFrame:
         """Table I of study ``name``, computed once per report."""
@@ -433,6 +469,23 @@ def _section_limited(inputs: PeerInputs) -> list[str]:
     return lines
 
 
+def _section_other_benchmarks(inputs: PeerInputs) -> list[str]:
+    lines: list[str] = []
+    report = inputs.settings
+    for s in report.studies:
+        if s.nb201 or not (report.root / s.name).is_dir():
+            continue
+        study = inputs.study(s.name)
+        table = table1(study)
+        title = table.attrs.get("benchmark_title", s.benchmark)
+        lines += [f"## {title} ({_ran(table)} seeds per dataset)", "",
+                  f"{s.methods}, {s.budget_queries} queries per run, paired seeds, every "
+                  "dataset of the benchmark. The paper reports no runs here, so its columns are "
+                  "left out.", "",
+                  _renamed(study_markdown(study, paper=False), study.labels), ""]
+    return lines
+
+
 def _section_overhead(inputs: PeerInputs) -> list[str]:
     overhead = inputs.settings.out / "overhead.txt"
     if not overhead.exists():  # written by benchmarks/peers_overhead.py, kept beside the report
@@ -446,12 +499,14 @@ def _section_overhead(inputs: PeerInputs) -> list[str]:
 
 def sections(studies: Sequence[PeerStudy]) -> tuple[PeerSection, ...]:
     """The report's sections in README order, each declaring the studies it reads."""
-    plain = tuple(s.name for s in studies if s.constraint is None)
+    plain = tuple(s.name for s in studies if s.constraint is None and s.nb201)
     limited = tuple(s.name for s in studies if s.constraint is not None)
+    other = tuple(s.name for s in studies if not s.nb201)
     return (PeerSection("results", plain, _section_results),
             PeerSection("anchor", ("main",) if "main" in plain else (), _section_anchor),
             PeerSection("anytime", plain, _section_anytime),
             PeerSection("limited", limited, _section_limited),
+            PeerSection("other benchmarks", other, _section_other_benchmarks),
             PeerSection("overhead", (), _section_overhead))
 
 
@@ -483,6 +538,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--smac-cifar100-seeds", type=int, default=50)
     parser.add_argument("--bore-cifar100-seeds", type=int, default=160)
     parser.add_argument("--bananas-cifar100-seeds", type=int, default=150)
+    parser.add_argument("--nbgraph-seeds", type=int, default=500, help="NAS-Bench-Graph")
     parser.add_argument("--only", default=None, help="comma-separated study names to run")
     parser.add_argument("--report-only", action="store_true",
                         help="write the report from the studies already there")
@@ -491,14 +547,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     for name in ("seeds", "nevergrad_seeds", "tpe_seeds", "smac_seeds", "bore_seeds",
                  "constrained_seeds", "bananas_seeds", "smac_cifar100_seeds",
-                 "bore_cifar100_seeds", "bananas_cifar100_seeds", "workers"):
+                 "bore_cifar100_seeds", "bananas_cifar100_seeds", "nbgraph_seeds", "workers"):
         if getattr(args, name) < 1:
             print(f"error: --{name.replace('_', '-')} must be >= 1", file=sys.stderr)
             return 2
     studies = peer_studies(args.seeds, args.nevergrad_seeds, args.tpe_seeds, args.smac_seeds,
                            args.bore_seeds, args.constrained_seeds, args.bananas_seeds,
                            args.smac_cifar100_seeds, args.bore_cifar100_seeds,
-                           args.bananas_cifar100_seeds)
+                           args.bananas_cifar100_seeds, args.nbgraph_seeds)
     chosen = set(args.only.split(",")) if args.only else {s.name for s in studies}
     unknown = sorted(chosen - {s.name for s in studies})
     try:
