@@ -59,7 +59,8 @@ __all__ = [
 
 backends: Registry[Backend] = Registry("backend", group="asebench.backends", builds=Backend,
                                        arguments=("dataset",))
-backends.add("tabular", BackendFactory(build_tabular_backend, tabular_datasets))
+backends.add("tabular", BackendFactory(build_tabular_backend, tabular_datasets,
+                                       uses_live_code=False))
 backends.alias("nb201", "tabular")
 backends.add("live", BackendFactory(build_live_backend, live_datasets))
 

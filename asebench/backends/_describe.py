@@ -159,12 +159,17 @@ class BackendFactory:
     Args:
         build: ``build(dataset, **options) -> Backend``.
         default_datasets: ``default_datasets(**options) -> datasets`` (the same options).
+        uses_live_code: whether its backends run asebench's live-only parts (the supernet,
+            the image datasets); False for a benchmark table, whose studies' code version
+            then leaves those parts out (:func:`asebench.study.study_code_version`).
     """
 
     def __init__(self, build: Callable[..., Backend],
-                 default_datasets: Callable[..., tuple[str, ...]]) -> None:
+                 default_datasets: Callable[..., tuple[str, ...]], *,
+                 uses_live_code: bool = True) -> None:
         self.build = build
         self._default_datasets = default_datasets
+        self.uses_live_code = uses_live_code
         self.__module__ = build.__module__
         self.__doc__ = build.__doc__
 

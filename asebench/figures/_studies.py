@@ -201,8 +201,9 @@ def study_directory(root: Path, name: str, spec: StudySpec | ResolvedStudy) -> P
     """Where the study ``spec`` is cached under ``root``.
 
     A cached study is keyed by its resolved configuration AND the code version
-    (:func:`asebench.study.code_version`, a hash of every source file that affects results),
-    so a change to a method, a backend or the study machinery never reuses stale runs.
+    (:func:`asebench.study.study_code_version`, a hash of every source file that affects its
+    results), so a change to a method, a backend or the study machinery never reuses stale
+    runs.
     ``root/name`` when it already holds exactly this study run by exactly this code (every
     session of it, resumed ones included), or when it is free and ``spec`` is what
     ``asebench run`` would run with its defaults for ``table1`` (so ``make run`` and
@@ -210,11 +211,11 @@ def study_directory(root: Path, name: str, spec: StudySpec | ResolvedStudy) -> P
     """
     from asebench.errors import AsebenchError
     from asebench.store import ParquetStore
-    from asebench.study import ResolvedStudy, code_version, resolve
+    from asebench.study import ResolvedStudy, resolve
 
     resolved = spec if isinstance(spec, ResolvedStudy) else resolve(spec)
     config = dict(resolved.config)
-    version = code_version()
+    version = resolved.code_version
     plain = root / name
     store = ParquetStore(plain)
     if store.layout.metadata.is_file():

@@ -20,7 +20,7 @@ import functools
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -110,24 +110,27 @@ class PeerStudy:
     why: str = ""
     datasets: tuple[str, ...] | None = None
     """``None``: every dataset of the benchmark (the three of NB201)."""
-    benchmark: str = "tabular"
+    benchmark: str | None = None
+    """``None``: the embedded NB201 table (the report's main tables); else a backend name."""
     budget_queries: int | None = None
 
     @property
     def nb201(self) -> bool:
         """Whether the study runs on the embedded NB201 table (the report's main tables)."""
-        return self.benchmark == "tabular"
+        return self.benchmark is None
 
     def spec(self) -> StudySpec:
         """The study: its benchmark's protocol on its datasets, the report's master seed."""
         from asebench.study import StudySpec, parse_methods
         from asebench.tables import DATASETS
 
-        datasets = self.datasets or (DATASETS if self.nb201 else _default_datasets(self))
-        return StudySpec(methods=parse_methods(self.methods), seeds=self.seeds,
+        datasets = self.datasets or (DATASETS if self.benchmark is None
+                                     else _default_datasets(self.benchmark))
+        spec = StudySpec(methods=parse_methods(self.methods), seeds=self.seeds,
                          chunk_size=self.chunk_size, datasets=datasets,
                          constraints=(self.constraint,) if self.constraint else (),
-                         backend=self.benchmark, budget_queries=self.budget_queries)
+                         budget_queries=self.budget_queries)
+        return spec if self.benchmark is None else replace(spec, backend=self.benchmark)
 
     def describe(self) -> str:
         """``ase,smac — 20 seeds`` plus the datasets when they are not all three."""
@@ -136,14 +139,13 @@ class PeerStudy:
         return f"{self.methods}{where}"
 
 
-def _default_datasets(study: PeerStudy) -> tuple[str, ...]:
-    """Every dataset ``study``'s benchmark names (one line when it names none)."""
+def _default_datasets(benchmark: str) -> tuple[str, ...]:
+    """Every dataset ``benchmark`` names (one line when it names none)."""
     from asebench.backends import BackendFactory, backends
 
-    factory = backends.factory(study.benchmark)
+    factory = backends.factory(benchmark)
     if not isinstance(factory, BackendFactory):
-        raise AsebenchError(f"peer study {study.name}: benchmark {study.benchmark} names no "
-                            "datasets; give them")
+        raise AsebenchError(f"benchmark {benchmark} names no datasets; give them")
     return tuple(factory.default_datasets())
 
 

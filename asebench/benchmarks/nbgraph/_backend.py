@@ -239,7 +239,7 @@ def nbgraph_datasets(**options: Any) -> tuple[str, ...]:
     return load_nbgraph(None if data is None else str(data)).datasets
 
 
-factory = BackendFactory(build_nbgraph_backend, nbgraph_datasets)
+factory = BackendFactory(build_nbgraph_backend, nbgraph_datasets, uses_live_code=False)
 """The entry point of group ``asebench.backends`` (name ``nas-bench-graph``)."""
 
 assert len(GNN_OPS) == SIZES[-1]
