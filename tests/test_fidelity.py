@@ -277,3 +277,53 @@ def test_bad_input_exits_2_and_writes_nothing(case: str, tmp_path: Path,
     assert left == (["out"] if case == "foreign-out" else [])
     if case == "foreign-out":
         assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
+def test_a_supernet_variant_reuses_the_trainings(study: Path, tmp_path: Path,
+                                                trained_supernet: tuple[Path, Path],
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    ckpt, data = trained_supernet
+    variant = tmp_path / "calibration-32"
+    code, out, err = _run(_args(ckpt, data, variant, "--calibration", "32",
+                                "--reuse-trainings", str(study), "--progress"), capsys)
+    assert code == 0, err
+    assert "10 stand-alone trainings copied from" in err
+    assert "0 trainings run now, 10 stored before" in out
+    whole = pd.read_csv(study / "standalone.csv")
+    mine = pd.read_csv(variant / "standalone.csv")
+    for column in ("arch", "seed", "standalone_top1", "final_loss"):
+        assert mine[column].tolist() == whole[column].tolist()
+    record = json.loads(next((variant / "trainings").iterdir()).read_text())
+    assert record["copied_from"] == str(study.resolve())
+    assert json.loads((variant / "fidelity.json").read_text())["calibration"] == 32
+
+
+def test_trainings_of_other_settings_are_not_reused(study: Path, tmp_path: Path,
+                                                    trained_supernet: tuple[Path, Path],
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    ckpt, data = trained_supernet
+    out = tmp_path / "longer"
+    code, _, err = _run(_args(ckpt, data, out, "--epochs", "2", "--reuse-trainings",
+                              str(study)), capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert "trained with other settings (standalone differ)" in err
+    assert not out.exists()
+
+
+def test_a_study_made_before_the_split_was_recorded_resumes_and_records_it(
+        study: Path, tmp_path: Path, trained_supernet: tuple[Path, Path],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    ckpt, data = trained_supernet
+    old = tmp_path / "old"
+    shutil.copytree(study, old)
+    settings = json.loads((old / "fidelity.json").read_text())
+    split = settings.pop("split_sha256")
+    (old / "fidelity.json").write_text(json.dumps(settings))
+    code, _, err = _run(_args(ckpt, data, tmp_path / "new", "--reuse-trainings", str(old)),
+                        capsys)
+    assert code == 2 and "made before studies recorded their split" in err
+    code, out, err = _run(_args(ckpt, data, old), capsys)
+    assert code == 0 and "0 trainings run now" in out, err
+    assert json.loads((old / "fidelity.json").read_text())["split_sha256"] == split

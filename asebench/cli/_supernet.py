@@ -287,11 +287,16 @@ def finetune(ckpt: str, arch: str, data: str, out: str, epochs: int, lr: float, 
 @click.option("--compare", multiple=True, type=click.Path(),
               help="A finished fidelity study of other settings (repeatable): listed in the "
                    "report with the settings that differ and its rows.")
+@click.option("--reuse-trainings", multiple=True, type=click.Path(),
+              help="A fidelity study that differs only in the supernet (checkpoint, "
+                   "--calibration) or the seeds (repeatable): its stand-alone trainings are "
+                   "copied instead of trained again.")
 @_progress_option
 def fidelity(ckpt: str, data: str, out: str, archs: int, seeds: int, epochs: int,
              batch_size: int, lr: float, train_images: int | None, eval_data: str | None,
              calibration: int, device: str, workers: int, preload: bool, loader_workers: int,
-             bootstrap: int, seed: int, compare: tuple[str, ...], progress: bool) -> None:
+             bootstrap: int, seed: int, compare: tuple[str, ...],
+             reuse_trainings: tuple[str, ...], progress: bool) -> None:
     """Ranking fidelity: the supernet's scores against stand-alone training from scratch.
 
     Reports Kendall tau and Spearman rho with bootstrap CIs for (a) the supernet's score
@@ -307,7 +312,8 @@ def fidelity(ckpt: str, data: str, out: str, archs: int, seeds: int, epochs: int
                             lr=lr, train_images=train_images, eval_data=eval_data,
                             calibration=calibration, device=device, workers=workers,
                             preload=preload, loader_workers=loader_workers,
-                            bootstrap=bootstrap, seed=seed, compare=tuple(compare))
+                            bootstrap=bootstrap, seed=seed, compare=tuple(compare),
+                            reuse_trainings=tuple(reuse_trainings))
     result = run_fidelity(ckpt, data, out, config, _progress if progress else None)
     for row in result.summary.itertuples():
         click.echo(f"({row.comparison}) {row.predictor} vs {row.truth}: Kendall tau "

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, replace
@@ -38,7 +38,7 @@ from asebench.supernet._checkpoint import Checkpoint
 from asebench.supernet._config import SupernetConfig
 from asebench.supernet._cost import analytic_cost
 from asebench.supernet._data import ImageFolder, load_images, make_loader, scan_image_folder
-from asebench.supernet._fidelity_store import FidelityStore
+from asebench.supernet._fidelity_store import FidelityStore, json_ready
 from asebench.supernet._ranking import spread_archs
 from asebench.supernet._score import Autocast, Scorer, accuracy
 from asebench.supernet._standalone import (
@@ -79,6 +79,11 @@ class FidelityConfig:
             images, and of the bootstrap.
         compare: finished fidelity studies of earlier settings, listed in the report beside
             this one (not part of the study's settings: a rerun may add one).
+        reuse_trainings: finished fidelity studies whose stand-alone trainings this one
+            copies instead of training them again, when they differ from it only in the
+            supernet (its checkpoint, its BatchNorm recalibration) and the seeds: the ground
+            truth does not depend on the supernet, so a supernet variant costs only its
+            scoring. A copied training keeps its record and says where it came from.
     """
 
     archs: int = 30
@@ -96,6 +101,7 @@ class FidelityConfig:
     bootstrap: int = 2000
     seed: int = 0
     compare: tuple[str, ...] = ()
+    reuse_trainings: tuple[str, ...] = ()
 
     def check(self) -> None:
         """Raise a one-line AsebenchError for a value out of range."""
@@ -180,8 +186,10 @@ def _plan(supernet: str | os.PathLike[str], data: str | os.PathLike[str],
     ckpt = scorer.checkpoint
     assert ckpt is not None
     eval_split = "the checkpoint's held-out split"
+    eval_files: tuple[str, ...] = tuple(ckpt.holdout)
     if config.eval_data is not None:
         folder = scan_image_folder(config.eval_data, classes=ckpt.classes)
+        eval_files = folder.files
         images = load_images(folder, ckpt.config.resolution)
         scorer = Scorer(scorer.supernet, images, scorer.calibration)
         scorer.checkpoint = ckpt
@@ -215,11 +223,21 @@ def _plan(supernet: str | os.PathLike[str], data: str | os.PathLike[str],
         "eval_data": None if config.eval_data is None else str(Path(config.eval_data).resolve()),
         "device": device.type, "train_images": len(train),
         "calibration": len(scorer.calibration),
+        "split_sha256": _split_sha256(train.files, eval_files),
         "seed": config.seed, "seeds": [config.seed + 1 + i for i in range(config.seeds)],
         "standalone": {k: v for k, v in asdict(standalone).items() if k != "seed"},
         "archs": names}
     return _Plan(scorer, ckpt, net_config, archs, names, train, eval_split, standalone, device,
                  settings)
+
+
+def _split_sha256(train: Sequence[str], evaluation: Sequence[str]) -> str:
+    """What the stand-alone trainings train and are evaluated on, as one hash of the file
+    names: two checkpoints with other held-out splits give other trainings."""
+    digest = hashlib.sha256()
+    for name in (*train, "\0", *evaluation):
+        digest.update(name.encode() + b"\n")
+    return digest.hexdigest()
 
 
 # -- the trainings (in this process or in worker processes) -----------------------------------
@@ -344,10 +362,15 @@ def _run(supernet: str | os.PathLike[str], data: str | os.PathLike[str],
     resume = store.check(plan.settings)
     index = dict(enumerate(plan.names))
     done = store.finished(index) if resume else {}
+    copies: dict[tuple[int, int], dict[str, Any]] = {}
+    for source in config.reuse_trainings:  # checked before anything is written
+        for key, record in store.reusable(source, plan.settings).items():
+            if key not in done and key not in copies:
+                copies[key] = {**record, "copied_from": str(Path(source).resolve())}
     seeds = plan.settings["seeds"]
     # the costliest first: fewer workers idle while the last big one trains
     jobs = [(i, arch, plan.names[i], seed) for i, arch in reversed(list(enumerate(plan.archs)))
-            for seed in seeds if (i, seed) not in done]
+            for seed in seeds if (i, seed) not in done and (i, seed) not in copies]
     payload: dict[str, Any] = {
         "net_config": plan.net_config, "standalone": plan.standalone, "device": plan.device,
         "eval_images": plan.scorer.images, "eval_labels": plan.scorer.labels,
@@ -358,8 +381,14 @@ def _run(supernet: str | os.PathLike[str], data: str | os.PathLike[str],
             plan.train, payload["source_size"], crop=1.0, workers=config.loader_workers)
     say(f"scoring {len(plan.archs)} sub-networks in the supernet on {plan.eval_split}")
     scores = [plan.scorer.score(arch).top1 for arch in plan.archs]
-    if not resume:
-        store.start(plan.settings)
+    if not resume or store.settings() != json_ready(plan.settings):
+        store.start(plan.settings)  # a new study; or one made before it recorded its split
+    for record in copies.values():
+        store.write_training(record)
+    if copies:
+        say(f"{len(copies)} stand-alone trainings copied from "
+            f"{', '.join(map(str, config.reuse_trainings))}")
+    done = {**done, **copies}
     total = len(plan.archs) * len(seeds)
     say(f"{len(done)} of {total} stand-alone trainings stored, {len(jobs)} to run "
         f"({config.epochs} epochs of {len(plan.train)} images each, {config.workers} "

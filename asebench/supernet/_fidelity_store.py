@@ -19,10 +19,21 @@ from typing import Any
 from asebench._atomic import atomic_write_text
 from asebench.errors import AsebenchError
 
-__all__ = ["FidelityStore", "SETTINGS", "TRAININGS"]
+__all__ = ["FidelityStore", "LEGACY", "SCORING_ONLY", "SETTINGS", "TRAININGS", "json_ready"]
 
 SETTINGS = "fidelity.json"
 TRAININGS = "trainings"
+SCORING_ONLY = ("supernet_sha256", "calibration")
+"""Settings that change only the supernet's scores, not a stand-alone training: a study that
+differs from another only in these (and in its seeds) can reuse the other's trainings."""
+LEGACY = ("split_sha256",)
+"""Settings a study made by an earlier version may lack: it resumes without them (its
+checkpoint, which ``supernet_sha256`` pins, fixes them) and records them on that run."""
+
+
+def json_ready(settings: Mapping[str, Any]) -> Any:
+    """``settings`` as stored (tuples as lists)."""
+    return json.loads(json.dumps(dict(settings)))
 
 
 def _read_json(path: Path) -> Any:
@@ -65,14 +76,49 @@ class FidelityStore:
             raise AsebenchError(f"{str(self.root)!r} is not empty and holds no fidelity study "
                                 f"({SETTINGS}); choose another --out")
         stored = _read_json(stored_path)
-        wanted = json.loads(json.dumps(dict(settings)))  # tuples as lists, as stored
-        if stored != wanted:
-            keys = sorted(k for k in set(stored) | set(wanted) if stored.get(k) != wanted.get(k))
+        wanted = json_ready(settings)
+        keys = sorted(k for k in set(stored) | set(wanted) if stored.get(k) != wanted.get(k)
+                      and not (k in LEGACY and k not in stored))
+        if keys:
             raise AsebenchError(
                 f"{str(self.root)!r} holds a fidelity study with other settings "
                 f"({', '.join(keys)} differ); resume it with the same options, or choose "
                 f"another --out")
         return True
+
+    def reusable(self, source: str | os.PathLike[str], settings: Mapping[str, Any]
+                 ) -> dict[tuple[int, int], dict[str, Any]]:
+        """The finished trainings of the study in ``source`` that this study (``settings``)
+        can take as its own: the same settings but for :data:`SCORING_ONLY`, and only the
+        seeds this study has. Writes nothing.
+
+        Raises:
+            AsebenchError: ``source`` is no fidelity study, or its trainings were made with
+                other settings (the differing ones are named).
+        """
+        other = FidelityStore(source)
+        stored_path = other.root / SETTINGS
+        if not stored_path.is_file():
+            raise AsebenchError(f"--reuse-trainings {str(other.root)!r} holds no fidelity "
+                                f"study ({SETTINGS})")
+        stored = _read_json(stored_path)
+        wanted = json_ready(settings)
+        keys = sorted(k for k in set(stored) | set(wanted)
+                      if k not in (*SCORING_ONLY, "seeds") and stored.get(k) != wanted.get(k))
+        if keys:
+            hint = (" (made before studies recorded their split: run it once more with its "
+                    "own options to record it)" if any(k not in stored for k in LEGACY) else "")
+            raise AsebenchError(f"--reuse-trainings {str(other.root)!r} trained with other "
+                                f"settings ({', '.join(keys)} differ){hint}")
+        seeds = set(wanted["seeds"])
+        names = dict(enumerate(wanted["archs"]))
+        return {key: record for key, record in other.finished(names).items()
+                if key[1] in seeds}
+
+    def settings(self) -> Any:
+        """The stored settings (None when there are none)."""
+        path = self.root / SETTINGS
+        return _read_json(path) if path.is_file() else None
 
     def start(self, settings: Mapping[str, Any]) -> None:
         """Write the settings of a new study (atomically)."""
