@@ -110,3 +110,42 @@ def test_gpu_bf16_channels_last_training_and_scoring(folder: Path, tmp_path: Pat
     assert scorer.device.type == "cuda"
     score = scorer.score(scorer.space.largest())
     assert 0.0 <= score.top1 <= 100.0 and score.top5 >= score.top1
+
+
+def test_the_sandwich_rule_trains_the_largest_then_the_smallest() -> None:
+    import numpy as np
+
+    from asebench.supernet import get_config
+    from asebench.supernet._schedule import extreme_subnet, sample_subnet, step_subnet
+
+    net = get_config("tiny")
+    k, d, e = max(net.kernels), max(net.depths), max(net.expands)
+    rng = np.random.default_rng(0)
+    largest = step_subnet(net, "expand", 0, True, rng)
+    smallest = step_subnet(net, "expand", 1, True, rng)
+    assert largest.units == tuple(((k, e),) * d for _ in net.widths)
+    assert smallest.units == tuple(((min(net.kernels), min(net.expands)),) * min(net.depths)
+                                   for _ in net.widths)
+    # the kernel phase shrinks only the kernels: depth and expansion stay at their largest
+    assert extreme_subnet(net, "kernel", largest=False).units == tuple(
+        ((min(net.kernels), e),) * d for _ in net.widths)
+    # the third and later sub-networks, and every one without the rule, are random draws
+    assert step_subnet(net, "expand", 2, True, np.random.default_rng(5)) == \
+        sample_subnet(net, "expand", np.random.default_rng(5))
+    assert step_subnet(net, "expand", 0, False, np.random.default_rng(5)) == \
+        sample_subnet(net, "expand", np.random.default_rng(5))
+
+
+def test_sandwich_with_inplace_distillation_trains_without_a_frozen_teacher(
+        folder: Path, tmp_path: Path) -> None:
+    plain = train_supernet(folder, tmp_path / "ofa.pt", _config(), progress=False)
+    result = train_supernet(folder, tmp_path / "bignas.pt",
+                            _config(sandwich=True, inplace_distillation=True), progress=False)
+    ckpt = read_checkpoint(tmp_path / "bignas.pt")
+    assert ckpt.state["teacher"] is None and ckpt.train["sandwich"] is True
+    assert result.losses[0] == plain.losses[0]  # the full phase: one largest net, as before
+    assert result.losses[1:] != plain.losses[1:]
+    with pytest.raises(AsebenchError, match="needs the sandwich rule"):
+        train_supernet(folder, tmp_path / "x.pt", _config(inplace_distillation=True),
+                       progress=False)
+    assert not (tmp_path / "x.pt").exists()

@@ -68,6 +68,12 @@ def supernet() -> None:
 @click.option("--lr", type=float, default=0.1, show_default=True)
 @click.option("--kd", "kd_ratio", type=float, default=1.0, show_default=True,
               help="Distillation weight (0: off).")
+@click.option("--sandwich/--no-sandwich", default=False, show_default=True,
+              help="Each elastic step trains the largest and the smallest sub-network first "
+                   "(the sandwich rule), then random ones; off: all random, as OFA.")
+@click.option("--inplace-distillation/--frozen-teacher", default=False, show_default=True,
+              help="Distil from the largest sub-network of the same step (BigNAS; needs "
+                   "--sandwich) instead of a frozen copy of the full network (OFA).")
 @click.option("--workers", type=int, default=4, show_default=True)
 @click.option("--preload/--no-preload", default=False, help="Decode all images into memory.")
 @click.option("--device", default="auto", show_default=True)
@@ -84,16 +90,19 @@ def supernet() -> None:
                    "and classes replace --preset and --classes.")
 @_progress_option
 def train(data: str, out: str, preset: str, classes: int, holdout: int, phases: str,
-          resolution: int | None, batch_size: int, lr: float, kd_ratio: float, workers: int,
-          preload: bool, device: str, min_crop: float, flip: bool, steps_per_epoch: int | None,
-          seed: int, resume: bool, init: str | None, progress: bool) -> None:
+          resolution: int | None, batch_size: int, lr: float, kd_ratio: float, sandwich: bool,
+          inplace_distillation: bool, workers: int, preload: bool, device: str,
+          min_crop: float, flip: bool, steps_per_epoch: int | None, seed: int, resume: bool,
+          init: str | None, progress: bool) -> None:
     """Train with progressive shrinking; runs under torchrun for several GPUs."""
     check_output_file(out, "--out")
     from asebench.supernet import TrainConfig, train_supernet
 
     config = TrainConfig(preset=preset, num_classes=classes or None, holdout=holdout,
                          phases=_phases(phases), resolution=resolution, batch_size=batch_size,
-                         lr=lr, kd_ratio=kd_ratio, workers=workers, preload=preload,
+                         lr=lr, kd_ratio=kd_ratio, sandwich=sandwich,
+                         inplace_distillation=inplace_distillation, workers=workers,
+                         preload=preload,
                          device=device, crop_scale=(min_crop, 1.0), flip=flip,
                          steps_per_epoch=steps_per_epoch, seed=seed)
     result = train_supernet(data, out, config, resume=resume, init=init, progress=progress)

@@ -17,7 +17,7 @@ from asebench.supernet._augment import augment
 from asebench.supernet._config import SupernetConfig
 from asebench.supernet._data import EpochSampler, ImageFolder, load_images, make_loader
 from asebench.supernet._ddp import wrap_ddp
-from asebench.supernet._schedule import TrainConfig, _lr, _optimizer, _plan, sample_subnet
+from asebench.supernet._schedule import TrainConfig, _lr, _optimizer, _plan, step_subnet
 from asebench.supernet._static import to_device
 from asebench.supernet._supernet import SuperNet
 
@@ -104,7 +104,8 @@ def run_epochs(config: TrainConfig, net_config: SupernetConfig, train: ImageFold
         if phase.name == "expand" and not sorted_channels:
             net.sort_channels()
             sorted_channels = True
-        if phase.name != "full" and config.kd_ratio > 0 and teacher is None:
+        if phase.name != "full" and config.kd_ratio > 0 and teacher is None \
+                and not config.inplace_distillation:
             teacher = copy.deepcopy(net).eval()
             teacher.set_largest()
             for p in teacher.parameters():
@@ -129,16 +130,20 @@ def run_epochs(config: TrainConfig, net_config: SupernetConfig, train: ImageFold
                 with torch.no_grad(), autocast():
                     soft = teacher(x)
             step_loss = 0.0
+            inplace = config.inplace_distillation and phase.name != "full" \
+                and config.kd_ratio > 0
             for i in range(phase.subnets):
                 rng = np.random.default_rng([config.seed, epoch, step, i])
-                net.set_active(sample_subnet(net_config, phase.name, rng))
+                net.set_active(step_subnet(net_config, phase.name, i, config.sandwich, rng))
                 sync = i < phase.subnets - 1
                 with (ddp.no_sync() if ddp is not None and sync else nullcontext()), autocast():
                     logits = model(x)
                     loss = F.cross_entropy(logits.float(), labels,
                                            label_smoothing=config.label_smoothing)
-                    if soft is not None:
+                    if soft is not None and not (inplace and i == 0):
                         loss = loss + config.kd_ratio * _kd_loss(logits, soft)
+                if inplace and i == 0:  # the largest, first under the sandwich rule
+                    soft = logits.detach()
                 loss.backward()
                 step_loss += float(loss.detach()) / phase.subnets
             optimizer.step()

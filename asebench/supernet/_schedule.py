@@ -69,6 +69,12 @@ class TrainConfig:
         lr, lr_min, momentum, weight_decay, label_smoothing, warmup_epochs: SGD (Nesterov) with
             a cosine schedule per phase, warmup in the first phase only.
         kd_ratio: weight of distillation from the full network (0: none).
+        sandwich: in every step of an elastic phase with 2 or more sub-networks, the first is
+            the phase's largest and the second its smallest, the rest random (the sandwich
+            rule of slimmable networks and BigNAS); False: all random, as OFA samples them.
+        inplace_distillation: distil from the largest sub-network's own output in the same
+            step (BigNAS) instead of a frozen copy of the full network taken when the
+            elastic phases begin (OFA); needs ``sandwich``.
         workers: DataLoader worker processes; preload: decode every image once into memory.
         device: ``auto``, ``cpu``, ``cuda``...; amp: bf16 autocast (CUDA only);
             channels_last: memory format (CUDA and CPU: depthwise convolutions run several
@@ -94,6 +100,8 @@ class TrainConfig:
     label_smoothing: float = 0.1
     warmup_epochs: int = 0
     kd_ratio: float = 1.0
+    sandwich: bool = False
+    inplace_distillation: bool = False
     workers: int = 4
     preload: bool = False
     device: str = "auto"
@@ -120,6 +128,27 @@ class TrainConfig:
     @property
     def total_epochs(self) -> int:
         return sum(p.epochs for p in self.phases)
+
+
+def extreme_subnet(config: SupernetConfig, phase: str, largest: bool) -> MobileNetArch:
+    """The largest (or smallest) sub-network of what ``phase`` makes elastic; what it keeps
+    fixed stays at its largest."""
+    elastic = PHASE_NAMES.index(phase)
+    pick = max if largest else min
+    kernel = pick(config.kernels) if elastic >= 1 else max(config.kernels)
+    depth = pick(config.depths) if elastic >= 2 else max(config.depths)
+    expand = pick(config.expands) if elastic >= 3 else max(config.expands)
+    return MobileNetArch(tuple(tuple((int(kernel), int(expand)) for _ in range(int(depth)))
+                               for _ in config.widths))
+
+
+def step_subnet(config: SupernetConfig, phase: str, index: int, sandwich: bool,
+                rng: np.random.Generator) -> MobileNetArch:
+    """Sub-network ``index`` of a training step: under the sandwich rule the largest first,
+    then the smallest, then random ones; else random (:func:`sample_subnet`)."""
+    if sandwich and phase != "full" and index < 2:
+        return extreme_subnet(config, phase, largest=index == 0)
+    return sample_subnet(config, phase, rng)
 
 
 def sample_subnet(config: SupernetConfig, phase: str, rng: np.random.Generator) -> MobileNetArch:

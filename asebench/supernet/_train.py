@@ -87,6 +87,9 @@ def train_supernet(data: str | os.PathLike[str], out: str | os.PathLike[str],
     config = config if config is not None else TrainConfig()
     if config.total_epochs < 1:
         raise AsebenchError("the training schedule has no epochs")
+    if config.inplace_distillation and not config.sandwich:
+        raise AsebenchError("in-place distillation distils from the largest sub-network of "
+                            "each step: it needs the sandwich rule (--sandwich)")
     rank, local_rank, world = _distributed()
     if config.batch_size % world:
         raise AsebenchError(f"batch size {config.batch_size} not divisible by {world} processes")
