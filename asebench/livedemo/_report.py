@@ -240,9 +240,13 @@ def _data_lines(cfg: Any, manifest: Mapping[str, Any]) -> list[str]:
 def _ranking_lines(result: DemoResult) -> list[str]:
     cfg, rank, fid = result.config, result.ranking, result.fidelity
     if rank.empty:
+        from asebench.supernet._fidelity import FidelityConfig
+
+        study = FidelityConfig()
         return ["## Ranking fidelity", "",
-                "Not part of this run: the ranking study (30 sub-networks, each trained alone "
-                "from scratch with 2 seeds, against the supernet's scores, with the noise "
+                f"Not part of this run: the ranking study ({study.archs} sub-networks, each "
+                f"trained alone from scratch with {study.seeds} seeds, against the supernet's "
+                "scores, with the noise "
                 "ceiling and the trivial predictors MAdds and parameters) is "
                 "`asebench supernet fidelity` (`make fidelity`); its report is "
                 "[../fidelity/README.md](../fidelity/README.md).", ""]

@@ -260,7 +260,7 @@ def _markdown(table: pd.DataFrame, summary: pd.DataFrame, goal: pd.DataFrame,
     lines = [
         "# Ranking fidelity of the supernet", "",
         f"Supernet `{supernet}` (sha256 {str(settings['supernet_sha256'])[:16]}...), data "
-        f"`{settings['data']}`. {len(nets)} sub-networks spanning the MAdds range "
+        f"`{_shown(str(settings['data']))}`. {len(nets)} sub-networks spanning the MAdds range "
         f"({nets['madds_m'].min():.3g} to {nets['madds_m'].max():.3g} MMAdds), each trained "
         f"alone from scratch with {wide.shape[1]} seeds ({', '.join(map(str, wide.columns))}) "
         f"on the supernet's {settings['train_images']} training images for {sa['epochs']} "
@@ -308,6 +308,16 @@ def _markdown(table: pd.DataFrame, summary: pd.DataFrame, goal: pd.DataFrame,
         "above), `goal.csv` (the goal's checks), `fidelity.json` (the settings), `trainings/` "
         "(one file per training).", ""]
     return "\n".join(lines)
+
+
+def _shown(path: str) -> str:
+    """``path`` relative to the working folder when it lies inside it (a report names the
+    folder as its command line did, not this machine's absolute path)."""
+    here = Path.cwd().resolve()
+    try:
+        return Path(path).resolve().relative_to(here).as_posix()
+    except ValueError:
+        return path
 
 
 def write_report(out: str | os.PathLike[str], table: pd.DataFrame, summary: pd.DataFrame,
