@@ -9,7 +9,7 @@ PEER_SEEDS ?= 500
 SEEDS  ?= 500
 STUDY  ?= studies/table1
 
-.PHONY: install test run figures bench data lint clean live-demo figures-peers fashion-data fidelity
+.PHONY: install test run figures bench data lint clean live-demo figures-peers fashion-data fidelity fidelity-variants
 
 install: $(STAMP)
 
@@ -96,9 +96,29 @@ fashion-data:
 	fi
 
 # The ranking-fidelity study on Fashion-MNIST on CPU: export, supernet, 30 sub-networks x 2
-# stand-alone seeds -> reports/live/fidelity (resumable: finished trainings are kept)
+# stand-alone seeds -> reports/live/fidelity (resumable: finished trainings are kept); its
+# report lists the held-out-split study and every supernet variant under
+# reports/live/fidelity-variants (make fidelity-variants)
+FIDELITY_TRAIN = OMP_NUM_THREADS=1 $(PY) -m asebench supernet train --data build/fidelity/fashion --preset tiny --resolution 32 --classes 0 --holdout 1000 --batch-size 64 --min-crop 0.5 --workers 0 --preload --device cpu
+FIDELITY_STUDY = $(PY) -m asebench supernet fidelity --data build/fidelity/fashion --eval-data build/fidelity/fashion/test --archs 30 --seeds 2 --epochs 8 --batch-size 64 --device cpu --workers 2
+FIDELITY_VARIANTS = reports/live/fidelity-variants
+
 fidelity: install fashion-data
 	$(PY) -m pip install -q -e '.[live]'
 	test -f build/fidelity/fashion/fashion-mnist.json || $(PY) -m asebench data fashion-mnist build/fidelity/fashion --data $(FASHION_DIR) --train-per-class 600
-	OMP_NUM_THREADS=1 $(PY) -m asebench supernet train --data build/fidelity/fashion --out build/fidelity/supernet.pt --preset tiny --resolution 32 --classes 0 --holdout 1000 --batch-size 64 --min-crop 0.5 --workers 0 --preload --phases full=10,kernel=3,depth=3,expand=4 --device cpu
-	$(PY) -m asebench supernet fidelity --supernet build/fidelity/supernet.pt --data build/fidelity/fashion --out reports/live/fidelity --eval-data build/fidelity/fashion/test --compare reports/live/fidelity-heldout --archs 30 --seeds 2 --epochs 8 --batch-size 64 --device cpu --workers 2
+	$(FIDELITY_TRAIN) --out build/fidelity/supernet.pt --phases full=10,kernel=3,depth=3,expand=4
+	$(FIDELITY_STUDY) --supernet build/fidelity/supernet.pt --out reports/live/fidelity --compare reports/live/fidelity-heldout $(foreach d,$(wildcard $(FIDELITY_VARIANTS)/*),--compare $(d))
+
+# What else was tried. Supernet variants against the same ground truth (each copies the 60
+# stand-alone trainings of reports/live/fidelity, so it costs its supernet training and its
+# scoring): the sandwich rule with in-place distillation, phases twice as long, BatchNorm
+# recalibration on 2,000 images. Then the ground truth itself: stand-alone training twice as
+# long (16 epochs: 60 new trainings, about an hour on 2 cores).
+fidelity-variants: fidelity
+	$(FIDELITY_TRAIN) --out build/fidelity/supernet-sandwich.pt --phases full=10,kernel=3:2,depth=3:2,expand=4:4 --sandwich --inplace-distillation
+	$(FIDELITY_TRAIN) --out build/fidelity/supernet-longer.pt --phases full=20,kernel=6,depth=6,expand=8
+	$(FIDELITY_STUDY) --supernet build/fidelity/supernet-sandwich.pt --out $(FIDELITY_VARIANTS)/sandwich --reuse-trainings reports/live/fidelity --compare reports/live/fidelity
+	$(FIDELITY_STUDY) --supernet build/fidelity/supernet-longer.pt --out $(FIDELITY_VARIANTS)/longer-phases --reuse-trainings reports/live/fidelity --compare reports/live/fidelity
+	$(FIDELITY_STUDY) --supernet build/fidelity/supernet.pt --calibration 2000 --out $(FIDELITY_VARIANTS)/calibration-2000 --reuse-trainings reports/live/fidelity --compare reports/live/fidelity
+	$(FIDELITY_STUDY) --supernet build/fidelity/supernet.pt --epochs 16 --out $(FIDELITY_VARIANTS)/standalone-16-epochs --compare reports/live/fidelity
+	$(FIDELITY_STUDY) --supernet build/fidelity/supernet.pt --out reports/live/fidelity --compare reports/live/fidelity-heldout $(foreach d,$(wildcard $(FIDELITY_VARIANTS)/*),--compare $(d))

@@ -225,6 +225,8 @@ def test_an_earlier_study_is_listed_with_what_differs(
     readme = (again / "README.md").read_text()
     assert "## Settings tried before" in readme
     assert "standalone.epochs: 99 (here 1)" in readme
+    tried = readme.split("## Settings tried before")[1]
+    assert "crop_scale" not in tried  # a tuple and the list it is stored as are one setting
     code, _, err = _run(_args(ckpt, data, again, "--compare", str(tmp_path)), capsys)
     assert code == 2 and "is not a finished fidelity study" in err and err.count("\n") == 1
 
@@ -296,6 +298,8 @@ def test_a_supernet_variant_reuses_the_trainings(study: Path, tmp_path: Path,
     record = json.loads(next((variant / "trainings").iterdir()).read_text())
     assert record["copied_from"] == str(study.resolve())
     assert json.loads((variant / "fidelity.json").read_text())["calibration"] == 32
+    assert ("; trained with phases full=2,kernel=1,depth=1:2,expand=1:2, random sub-networks, "
+            "distillation from the full network (weight 1))") in (variant / "README.md").read_text()
 
 
 def test_trainings_of_other_settings_are_not_reused(study: Path, tmp_path: Path,
@@ -320,10 +324,12 @@ def test_a_study_made_before_the_split_was_recorded_resumes_and_records_it(
     shutil.copytree(study, old)
     settings = json.loads((old / "fidelity.json").read_text())
     split = settings.pop("split_sha256")
+    training = settings.pop("supernet_training")
     (old / "fidelity.json").write_text(json.dumps(settings))
     code, _, err = _run(_args(ckpt, data, tmp_path / "new", "--reuse-trainings", str(old)),
                         capsys)
     assert code == 2 and "made before studies recorded their split" in err
     code, out, err = _run(_args(ckpt, data, old), capsys)
     assert code == 0 and "0 trainings run now" in out, err
-    assert json.loads((old / "fidelity.json").read_text())["split_sha256"] == split
+    recorded = json.loads((old / "fidelity.json").read_text())
+    assert recorded["split_sha256"] == split and recorded["supernet_training"] == training

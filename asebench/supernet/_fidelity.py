@@ -223,12 +223,25 @@ def _plan(supernet: str | os.PathLike[str], data: str | os.PathLike[str],
         "eval_data": None if config.eval_data is None else str(Path(config.eval_data).resolve()),
         "device": device.type, "train_images": len(train),
         "calibration": len(scorer.calibration),
+        "supernet_training": supernet_training(ckpt.train),
         "split_sha256": _split_sha256(train.files, eval_files),
         "seed": config.seed, "seeds": [config.seed + 1 + i for i in range(config.seeds)],
         "standalone": {k: v for k, v in asdict(standalone).items() if k != "seed"},
         "archs": names}
     return _Plan(scorer, ckpt, net_config, archs, names, train, eval_split, standalone, device,
                  settings)
+
+
+def supernet_training(train: Mapping[str, Any]) -> dict[str, Any]:
+    """How the checkpoint's supernet was trained, in the terms its command line takes
+    (``phases`` as ``full=10,kernel=3,depth=3:2,expand=4:4``): what a supernet variant
+    changes, so a report can say it."""
+    phases = ",".join(f"{p['name']}={p['epochs']}" + (f":{p['subnets']}" if p.get("subnets", 1)
+                                                      != 1 else "")
+                      for p in train.get("phases", ()))
+    return {"phases": phases, "kd_ratio": train.get("kd_ratio"),
+            "sandwich": bool(train.get("sandwich", False)),
+            "inplace_distillation": bool(train.get("inplace_distillation", False))}
 
 
 def _split_sha256(train: Sequence[str], evaluation: Sequence[str]) -> str:

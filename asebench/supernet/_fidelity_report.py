@@ -155,12 +155,15 @@ def _flat(settings: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _differences(mine: Mapping[str, Any], other: Mapping[str, Any]) -> str:
-    a, b = _flat(mine), _flat(other)
+    # both as stored (tuples as lists), so that a tuple and its list are the same setting
+    a, b = _flat(json.loads(json.dumps(mine))), _flat(json.loads(json.dumps(other)))
     keys = [k for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k) and k != "archs"]
     if "archs" in a and a.get("archs") != b.get("archs"):
         keys.append("archs")
 
     def show(value: Any) -> str:
+        if isinstance(value, str) and os.path.isabs(value):
+            value = _shown(value)
         text = json.dumps(value)
         return text if len(text) <= 40 else text[:16] + "..."
 
@@ -259,7 +262,8 @@ def _markdown(table: pd.DataFrame, summary: pd.DataFrame, goal: pd.DataFrame,
     k = int(a["top_k"])
     lines = [
         "# Ranking fidelity of the supernet", "",
-        f"Supernet `{supernet}` (sha256 {str(settings['supernet_sha256'])[:16]}...), data "
+        f"Supernet `{supernet}` (sha256 {str(settings['supernet_sha256'])[:16]}..."
+        f"{_trained(settings)}), data "
         f"`{_shown(str(settings['data']))}`. {len(nets)} sub-networks spanning the MAdds range "
         f"({nets['madds_m'].min():.3g} to {nets['madds_m'].max():.3g} MMAdds), each trained "
         f"alone from scratch with {wide.shape[1]} seeds ({', '.join(map(str, wide.columns))}) "
@@ -308,6 +312,19 @@ def _markdown(table: pd.DataFrame, summary: pd.DataFrame, goal: pd.DataFrame,
         "above), `goal.csv` (the goal's checks), `fidelity.json` (the settings), `trainings/` "
         "(one file per training).", ""]
     return "\n".join(lines)
+
+
+def _trained(settings: Mapping[str, Any]) -> str:
+    """``; trained with phases ..., ...`` from the settings' ``supernet_training``."""
+    train = settings.get("supernet_training")
+    if not train:
+        return ""
+    rule = "the sandwich rule" if train.get("sandwich") else "random sub-networks"
+    kd = train.get("kd_ratio")
+    teacher = ("no distillation" if not kd else
+               f"in-place distillation (weight {kd:g})" if train.get("inplace_distillation")
+               else f"distillation from the full network (weight {kd:g})")
+    return f"; trained with phases {train.get('phases')}, {rule}, {teacher}"
 
 
 def _shown(path: str) -> str:

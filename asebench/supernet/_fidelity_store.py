@@ -23,10 +23,10 @@ __all__ = ["FidelityStore", "LEGACY", "SCORING_ONLY", "SETTINGS", "TRAININGS", "
 
 SETTINGS = "fidelity.json"
 TRAININGS = "trainings"
-SCORING_ONLY = ("supernet_sha256", "calibration")
+SCORING_ONLY = ("supernet_sha256", "supernet_training", "calibration")
 """Settings that change only the supernet's scores, not a stand-alone training: a study that
 differs from another only in these (and in its seeds) can reuse the other's trainings."""
-LEGACY = ("split_sha256",)
+LEGACY = ("split_sha256", "supernet_training")
 """Settings a study made by an earlier version may lack: it resumes without them (its
 checkpoint, which ``supernet_sha256`` pins, fixes them) and records them on that run."""
 
@@ -106,8 +106,9 @@ class FidelityStore:
         keys = sorted(k for k in set(stored) | set(wanted)
                       if k not in (*SCORING_ONLY, "seeds") and stored.get(k) != wanted.get(k))
         if keys:
+            legacy = any(k in LEGACY and k not in stored for k in keys)
             hint = (" (made before studies recorded their split: run it once more with its "
-                    "own options to record it)" if any(k not in stored for k in LEGACY) else "")
+                    "own options to record it)" if legacy else "")
             raise AsebenchError(f"--reuse-trainings {str(other.root)!r} trained with other "
                                 f"settings ({', '.join(keys)} differ){hint}")
         seeds = set(wanted["seeds"])
