@@ -333,3 +333,26 @@ def test_a_study_made_before_the_split_was_recorded_resumes_and_records_it(
     assert code == 0 and "0 trainings run now" in out, err
     recorded = json.loads((old / "fidelity.json").read_text())
     assert recorded["split_sha256"] == split and recorded["supernet_training"] == training
+
+
+def test_a_rerun_with_another_supernet_keeps_the_trainings_and_scores_again(
+        study: Path, tmp_path: Path, trained_supernet: tuple[Path, Path],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    ckpt, data = trained_supernet
+    again = tmp_path / "again"
+    shutil.copytree(study, again)
+    other = tmp_path / "retrained.pt"  # the same weights in a new file: another sha256
+    other.write_bytes(ckpt.read_bytes() + b"\0")
+    before = {p.name: p.read_bytes() for p in (again / "trainings").iterdir()}
+    code, out, err = _run(_args(other, data, again, "--calibration", "32", "--progress"),
+                          capsys)
+    assert code == 0, err
+    assert "another supernet or recalibration than its last run" in err
+    assert "0 trainings run now, 10 stored before" in out
+    assert {p.name: p.read_bytes() for p in (again / "trainings").iterdir()} == before
+    settings = json.loads((again / "fidelity.json").read_text())
+    assert settings["calibration"] == 32
+    assert settings["supernet_sha256"] != json.loads(
+        (study / "fidelity.json").read_text())["supernet_sha256"]

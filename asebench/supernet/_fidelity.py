@@ -38,7 +38,7 @@ from asebench.supernet._checkpoint import Checkpoint
 from asebench.supernet._config import SupernetConfig
 from asebench.supernet._cost import analytic_cost
 from asebench.supernet._data import ImageFolder, load_images, make_loader, scan_image_folder
-from asebench.supernet._fidelity_store import FidelityStore, json_ready
+from asebench.supernet._fidelity_store import SCORING_ONLY, FidelityStore, json_ready
 from asebench.supernet._ranking import spread_archs
 from asebench.supernet._score import Autocast, Scorer, accuracy
 from asebench.supernet._standalone import (
@@ -394,8 +394,14 @@ def _run(supernet: str | os.PathLike[str], data: str | os.PathLike[str],
             plan.train, payload["source_size"], crop=1.0, workers=config.loader_workers)
     say(f"scoring {len(plan.archs)} sub-networks in the supernet on {plan.eval_split}")
     scores = [plan.scorer.score(arch).top1 for arch in plan.archs]
-    if not resume or store.settings() != json_ready(plan.settings):
-        store.start(plan.settings)  # a new study; or one made before it recorded its split
+    stored = store.settings() if resume else None
+    if resume and stored is not None and any(
+            stored.get(k) != json_ready(plan.settings).get(k) for k in SCORING_ONLY
+            if k in stored):
+        say(f"{out}: another supernet or recalibration than its last run: its stand-alone "
+            f"trainings are kept, the scores and the report are made again")
+    if not resume or stored != json_ready(plan.settings):
+        store.start(plan.settings)  # new; another supernet; or made before a setting existed
     for record in copies.values():
         store.write_training(record)
     if copies:

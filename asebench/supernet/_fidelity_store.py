@@ -55,6 +55,8 @@ class FidelityStore:
 
     def check(self, settings: Mapping[str, Any]) -> bool:
         """Whether ``root`` already holds this study (True: resume it; False: a new one).
+        A study that differs only in :data:`SCORING_ONLY` settings (another supernet
+        checkpoint, another recalibration size) is this study too: its trainings are kept.
         Writes nothing.
 
         Raises:
@@ -79,6 +81,10 @@ class FidelityStore:
         wanted = json_ready(settings)
         keys = sorted(k for k in set(stored) | set(wanted) if stored.get(k) != wanted.get(k)
                       and not (k in LEGACY and k not in stored))
+        # another supernet, or another recalibration, against the same ground truth: the
+        # trainings stay, the scores and the report are made again (a retrained supernet is
+        # a new file even when its weights are the same: the checkpoint records timings)
+        keys = [k for k in keys if k not in SCORING_ONLY]
         if keys:
             raise AsebenchError(
                 f"{str(self.root)!r} holds a fidelity study with other settings "
