@@ -4,10 +4,13 @@ end on a tiny supernet (resumed after a SIGKILL, the same numbers as uninterrupt
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -112,6 +115,17 @@ def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
     return int(exit_info.value.code), out.out, out.err
 
 
+def _copy(study: Path, to: Path, edit: Callable[[dict[str, Any]], object] | None = None
+          ) -> Path:
+    """A copy of ``study`` at ``to``, its stored settings changed by ``edit``."""
+    shutil.copytree(study, to)
+    if edit is not None:
+        settings = json.loads((to / "fidelity.json").read_text())
+        edit(settings)
+        (to / "fidelity.json").write_text(json.dumps(settings))
+    return to
+
+
 def _args(ckpt: Path, data: Path, out: Path, *extra: str) -> list[str]:
     return ["supernet", "fidelity", "--supernet", str(ckpt), "--data", str(data), "--out",
             str(out), *TINY, *extra]
@@ -210,16 +224,10 @@ def test_workers_and_streaming_give_the_same_numbers(how: dict[str, object], stu
 def test_an_earlier_study_is_listed_with_what_differs(
         study: Path, tmp_path: Path, trained_supernet: tuple[Path, Path],
         capsys: pytest.CaptureFixture[str]) -> None:
-    import shutil
-
     ckpt, data = trained_supernet
-    earlier = tmp_path / "earlier"
-    shutil.copytree(study, earlier)
-    settings = json.loads((earlier / "fidelity.json").read_text())
-    settings["standalone"]["epochs"] = 99
-    (earlier / "fidelity.json").write_text(json.dumps(settings))
-    again = tmp_path / "again"
-    shutil.copytree(study, again)
+    earlier = _copy(study, tmp_path / "earlier",
+                    lambda settings: settings["standalone"].update(epochs=99))
+    again = _copy(study, tmp_path / "again")
     code, out, err = _run(_args(ckpt, data, again, "--compare", str(earlier)), capsys)
     assert code == 0, err and "0 trainings run now" in out
     readme = (again / "README.md").read_text()
@@ -317,32 +325,25 @@ def test_trainings_of_other_settings_are_not_reused(study: Path, tmp_path: Path,
 def test_a_study_made_before_the_split_was_recorded_resumes_and_records_it(
         study: Path, tmp_path: Path, trained_supernet: tuple[Path, Path],
         capsys: pytest.CaptureFixture[str]) -> None:
-    import shutil
-
     ckpt, data = trained_supernet
-    old = tmp_path / "old"
-    shutil.copytree(study, old)
-    settings = json.loads((old / "fidelity.json").read_text())
-    split = settings.pop("split_sha256")
-    training = settings.pop("supernet_training")
-    (old / "fidelity.json").write_text(json.dumps(settings))
+    legacy = ("split_sha256", "supernet_training")
+    old = _copy(study, tmp_path / "old", lambda settings: [settings.pop(k) for k in legacy])
     code, _, err = _run(_args(ckpt, data, tmp_path / "new", "--reuse-trainings", str(old)),
                         capsys)
     assert code == 2 and "made before studies recorded their split" in err
     code, out, err = _run(_args(ckpt, data, old), capsys)
     assert code == 0 and "0 trainings run now" in out, err
     recorded = json.loads((old / "fidelity.json").read_text())
-    assert recorded["split_sha256"] == split and recorded["supernet_training"] == training
+    original = json.loads((study / "fidelity.json").read_text())
+    assert recorded["split_sha256"] == original["split_sha256"]
+    assert recorded["supernet_training"] == original["supernet_training"]
 
 
 def test_a_rerun_with_another_supernet_keeps_the_trainings_and_scores_again(
         study: Path, tmp_path: Path, trained_supernet: tuple[Path, Path],
         capsys: pytest.CaptureFixture[str]) -> None:
-    import shutil
-
     ckpt, data = trained_supernet
-    again = tmp_path / "again"
-    shutil.copytree(study, again)
+    again = _copy(study, tmp_path / "again")
     other = tmp_path / "retrained.pt"  # the same weights in a new file: another sha256
     other.write_bytes(ckpt.read_bytes() + b"\0")
     before = {p.name: p.read_bytes() for p in (again / "trainings").iterdir()}

@@ -133,7 +133,8 @@ class PeerStudy:
         return spec if self.benchmark is None else replace(spec, backend=self.benchmark)
 
     def describe(self) -> str:
-        """``ase,smac — 20 seeds`` plus the datasets when they are not all three."""
+        """Its methods, and its datasets when it does not run on all of them
+        (``ase,smac on CIFAR-100``)."""
         where = f" on {', '.join(dataset_name(d) for d in self.datasets)}" \
             if self.datasets else ""
         return f"{self.methods}{where}"
@@ -337,10 +338,13 @@ class PeerReport:
         """One group per study, named as its folder."""
         return {s.name: {s.name: s.spec()} for s in self.studies}
 
+    def finished(self) -> list[PeerStudy]:
+        """The studies whose folders are there, in report order."""
+        return [s for s in self.studies if (self.root / s.name).is_dir()]
+
     def plain(self) -> list[PeerStudy]:
         """The finished NB201 studies without a limit, ``main`` first."""
-        return [s for s in self.studies if s.constraint is None and s.nb201
-                and (self.root / s.name).is_dir()]
+        return [s for s in self.finished() if s.constraint is None and s.nb201]
 
     def table(self, inputs: PeerInputs, name: str) -> pd.DataFrame:
         """Table I of study ``name``, computed once per report."""
@@ -456,36 +460,32 @@ def _section_anytime(inputs: PeerInputs) -> list[str]:
     return lines
 
 
+def _study_lines(inputs: PeerInputs, s: PeerStudy, heading: str, text: str) -> list[str]:
+    """``## heading (n seeds per dataset)``, ``text`` and the study's Table I without the
+    paper's columns."""
+    study = inputs.study(s.name)
+    return [f"## {heading} ({_ran(inputs.settings.table(inputs, s.name))} seeds per dataset)",
+            "", text, "", _renamed(study_markdown(study, paper=False), study.labels), ""]
+
+
 def _section_limited(inputs: PeerInputs) -> list[str]:
-    lines: list[str] = []
-    report = inputs.settings
-    for s in report.studies:
-        if s.constraint is None or not (report.root / s.name).is_dir():
-            continue
-        study = inputs.study(s.name)
-        lines += [f"## Under `{s.constraint}` ({_ran(table1(study))} seeds per dataset)", "",
-                  f"{s.methods}; every method searches only the archs that meet the limit. "
-                  "The oracle is the best feasible arch; regret = oracle - answer. The paper "
-                  "reports no limited runs, so its columns are left out.", "",
-                  _renamed(study_markdown(study, paper=False), study.labels), ""]
-    return lines
+    return [line for s in inputs.settings.finished() if s.constraint is not None
+            for line in _study_lines(
+                inputs, s, f"Under `{s.constraint}`",
+                f"{s.methods}; every method searches only the archs that meet the limit. "
+                "The oracle is the best feasible arch; regret = oracle - answer. The paper "
+                "reports no limited runs, so its columns are left out.")]
 
 
 def _section_other_benchmarks(inputs: PeerInputs) -> list[str]:
-    lines: list[str] = []
     report = inputs.settings
-    for s in report.studies:
-        if s.nb201 or not (report.root / s.name).is_dir():
-            continue
-        study = inputs.study(s.name)
-        table = table1(study)
-        title = table.attrs.get("benchmark_title", s.benchmark)
-        lines += [f"## {title} ({_ran(table)} seeds per dataset)", "",
-                  f"{s.methods}, {s.budget_queries} queries per run, paired seeds, every "
-                  "dataset of the benchmark. The paper reports no runs here, so its columns are "
-                  "left out.", "",
-                  _renamed(study_markdown(study, paper=False), study.labels), ""]
-    return lines
+    return [line for s in report.finished() if not s.nb201
+            for line in _study_lines(
+                inputs, s, str(report.table(inputs, s.name).attrs.get("benchmark_title",
+                                                                      s.benchmark)),
+                f"{s.methods}, {s.budget_queries} queries per run, paired seeds, every "
+                "dataset of the benchmark. The paper reports no runs here, so its columns "
+                "are left out.")]
 
 
 def _section_overhead(inputs: PeerInputs) -> list[str]:

@@ -395,12 +395,12 @@ def _run(supernet: str | os.PathLike[str], data: str | os.PathLike[str],
     say(f"scoring {len(plan.archs)} sub-networks in the supernet on {plan.eval_split}")
     scores = [plan.scorer.score(arch).top1 for arch in plan.archs]
     stored = store.settings() if resume else None
-    if resume and stored is not None and any(
-            stored.get(k) != json_ready(plan.settings).get(k) for k in SCORING_ONLY
-            if k in stored):
+    wanted = json_ready(plan.settings)
+    if stored is not None and any(stored.get(k) != wanted[k] for k in SCORING_ONLY
+                                  if k in stored):
         say(f"{out}: another supernet or recalibration than its last run: its stand-alone "
             f"trainings are kept, the scores and the report are made again")
-    if not resume or stored != json_ready(plan.settings):
+    if stored != wanted:
         store.start(plan.settings)  # new; another supernet; or made before a setting existed
     for record in copies.values():
         store.write_training(record)

@@ -36,6 +36,15 @@ def json_ready(settings: Mapping[str, Any]) -> Any:
     return json.loads(json.dumps(dict(settings)))
 
 
+def _differing(stored: Mapping[str, Any], settings: Mapping[str, Any],
+               ignore: tuple[str, ...]) -> list[str]:
+    """The top-level keys whose values differ between ``stored`` and ``settings`` (compared
+    as stored: tuples as lists), those in ``ignore`` left out, sorted."""
+    wanted = json_ready(settings)
+    return sorted(k for k in set(stored) | set(wanted)
+                  if k not in ignore and stored.get(k) != wanted.get(k))
+
+
 def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -78,13 +87,11 @@ class FidelityStore:
             raise AsebenchError(f"{str(self.root)!r} is not empty and holds no fidelity study "
                                 f"({SETTINGS}); choose another --out")
         stored = _read_json(stored_path)
-        wanted = json_ready(settings)
-        keys = sorted(k for k in set(stored) | set(wanted) if stored.get(k) != wanted.get(k)
-                      and not (k in LEGACY and k not in stored))
         # another supernet, or another recalibration, against the same ground truth: the
         # trainings stay, the scores and the report are made again (a retrained supernet is
         # a new file even when its weights are the same: the checkpoint records timings)
-        keys = [k for k in keys if k not in SCORING_ONLY]
+        keys = [k for k in _differing(stored, settings, SCORING_ONLY)
+                if not (k in LEGACY and k not in stored)]
         if keys:
             raise AsebenchError(
                 f"{str(self.root)!r} holds a fidelity study with other settings "
@@ -108,17 +115,15 @@ class FidelityStore:
             raise AsebenchError(f"--reuse-trainings {str(other.root)!r} holds no fidelity "
                                 f"study ({SETTINGS})")
         stored = _read_json(stored_path)
-        wanted = json_ready(settings)
-        keys = sorted(k for k in set(stored) | set(wanted)
-                      if k not in (*SCORING_ONLY, "seeds") and stored.get(k) != wanted.get(k))
+        keys = _differing(stored, settings, (*SCORING_ONLY, "seeds"))
         if keys:
             legacy = any(k in LEGACY and k not in stored for k in keys)
             hint = (" (made before studies recorded their split: run it once more with its "
                     "own options to record it)" if legacy else "")
             raise AsebenchError(f"--reuse-trainings {str(other.root)!r} trained with other "
                                 f"settings ({', '.join(keys)} differ){hint}")
-        seeds = set(wanted["seeds"])
-        names = dict(enumerate(wanted["archs"]))
+        seeds = set(settings["seeds"])
+        names = dict(enumerate(settings["archs"]))
         return {key: record for key, record in other.finished(names).items()
                 if key[1] in seeds}
 
