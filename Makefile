@@ -5,11 +5,12 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 LINT_STAMP := $(VENV)/.lint-installed
 PEERS_STAMP := $(VENV)/.peers-installed
+CORE_STAMP := $(VENV)/.core-installed
 PEER_SEEDS ?= 500
 SEEDS  ?= 500
 STUDY  ?= studies/table1
 
-.PHONY: install test run figures bench data lint clean live-demo figures-peers fashion-data fidelity fidelity-variants
+.PHONY: install test run figures ranks bench data lint clean live-demo figures-peers fashion-data fidelity fidelity-variants
 
 install: $(STAMP)
 
@@ -22,16 +23,34 @@ $(STAMP): setup.cfg setup.py pyproject.toml examples/plugin/pyproject.toml
 	$(PY) -m pip install -q -e '.[live,dask,test]'
 	# the example plugin (a separate package): the tests run studies with its method
 	$(PY) -m pip install -q --no-deps -e examples/plugin
-	touch $(STAMP)
+	touch $(STAMP) $(CORE_STAMP)
+
+# what `make run` and `make figures` need: the core, the HTML report's plotly and the ranks'
+# scikit-posthocs; no torch, dask or test tools (a fresh clone's first `make run` installs only
+# this). `make install` (and every target that needs more) adds the rest.
+$(CORE_STAMP): setup.cfg setup.py pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -e '.[html,rank]'
+	touch $(CORE_STAMP)
 
 test: install $(PEERS_STAMP)
 	$(PY) -m pytest -q
 
-run: install
+run: $(CORE_STAMP)
 	$(VENV)/bin/asebench run --seeds $(SEEDS) --out $(STUDY) --resume --table-out reports/table1.md
 
-figures: install
+figures: $(CORE_STAMP)
 	$(VENV)/bin/asebench figures --seeds $(SEEDS) --out reports
+
+# Average ranks over the 12 tasks of both benchmarks (reports/ranks): Table I, the
+# NAS-Bench-Graph study (the Table I methods, NSE and AutoSpace; run or resumed here) and the
+# fast peers on both benchmarks (studies/peers/main and nbgraph, made by make figures-peers)
+RANK_STUDIES := $(STUDY) studies/nbgraph studies/peers/main studies/peers/nbgraph
+ranks: $(CORE_STAMP)
+	@test -d studies/peers/main -a -d studies/peers/nbgraph || { echo "make ranks: studies/peers/main and studies/peers/nbgraph are missing; run make figures-peers first" >&2; exit 2; }
+	$(VENV)/bin/asebench run --seeds $(SEEDS) --out $(STUDY) --resume --no-progress >/dev/null
+	$(VENV)/bin/asebench run --benchmark nas-bench-graph --methods ase,ase+,random,reinforce,evolution,local,nse,autospace --seeds 500 --out studies/nbgraph --resume
+	$(VENV)/bin/asebench rank $(RANK_STUDIES) --out reports/ranks
 
 bench: install
 	$(PY) benchmarks/query_speed.py

@@ -299,3 +299,21 @@ def test_searcher_contract_holds_under_a_constraint(name: str) -> None:
                                             ["latency:raspi4<=p20"])
     trace = check_searcher(search.get(name), backend, Budget(seconds=4_000))
     assert feasible.contains(trace.answer)
+
+
+def test_a_transfer_method_without_its_source_dataset_is_checked_there_too(
+        tmp_path, one_thread) -> None:
+    # ase+ starts from ASE-NAS's runs on cifar10, which the study stores and the store checks
+    # under the limit even though cifar10 is not one of the study's datasets
+    from asebench.analysis import load
+    from asebench.study import StudySpec, run_study
+
+    spec = StudySpec(methods=("ase", "ase+"), datasets=("cifar100",), seeds=2,
+                     budget_s=3000.0, constraints=("flops_m<=p10",))
+    study = load(run_study(spec, tmp_path / "s", workers=1, progress=False))
+    assert set(study.config["constraints"]["feasible_archs"]) == {"cifar100", "cifar10"}
+    source = study.runs[study.runs["dataset"] == "cifar10"]
+    assert len(source) == 2
+    feasible = feasible_set(_nb201("cifar10"), spec.constraints)
+    index = {NB201Space().to_string(tuple(c)): i for i, c in enumerate(TABLE.arch_codes.tolist())}
+    assert all(feasible.mask[index[a]] for a in source["arch"])

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from asebench.cli import cli
 
 FILES = {
-    "README.md", "table1.md", "index.html", "ranks",
+    "README.md", "table1.md", "index.html",
     "fig6_distance.png", "fig6_distance.pdf", "fig6_distance.csv",
     "fig7_subspace_update.png", "fig7_subspace_update.pdf", "fig7_subspace_update.csv",
     "fig8_reward_graph.png", "fig8_reward_graph.pdf", "fig8_reward_graph_curves.csv",

@@ -21,7 +21,7 @@ def _settings(tmp_path: Path, table) -> FigureSettings:
 def test_the_report_order_and_every_declared_group_exists(tmp_path: Path, table) -> None:
     assert [f.name for f in FIGURES] == [
         "fig6_distance", "fig7_subspace_update", "fig8_reward_graph", "fig9_k_m", "policy",
-        "anytime", "hardware", "space_evolution", "table1", "ranks", "index"]
+        "anytime", "hardware", "space_evolution", "table1", "index"]
     groups = _settings(tmp_path, table).groups()
     assert set(groups) == {"table1", "subspace-update", "ablations", "policy", "hardware",
                            "space-evolution"}

@@ -185,6 +185,21 @@ def test_a_task_under_another_setting_is_refused(nb201: Path, root: Path,
         collect_runs([nb201, other])
 
 
+def test_seconds_at_a_fixed_query_cost_hold_the_same_task_as_that_many_queries(
+        graph: Path, root: Path) -> None:
+    # NAS-Bench-Graph charges one unit per query: 20 s and 20 queries are the same runs
+    seconds = _study(root, "graph-seconds", "ase,evolution", 2, backend="nas-bench-graph",
+                     datasets=("cora",), budget_s=20.0)
+    merged = collect_runs([graph, seconds]).runs
+    assert set(merged[merged["dataset"] == "cora"]["label"]) == {"ase", "random", "local",
+                                                                 "evolution"}
+    longer = _study(root, "graph-longer", "random", 2, backend="nas-bench-graph",
+                    datasets=("cora",), budget_s=30.0)
+    with pytest.raises(AsebenchError, match=r"task nas-bench-graph:cora has another "
+                                            r"budget_queries in"):
+        collect_runs([graph, longer])
+
+
 def test_a_method_missing_from_a_task_is_left_out_and_said(nb201: Path, graph: Path,
                                                           tmp_path: Path) -> None:
     ranking = rank_studies([nb201, graph])

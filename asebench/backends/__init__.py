@@ -49,6 +49,7 @@ __all__ = [
     "backends",
     "build_live_backend",
     "build_tabular_backend",
+    "default_datasets",
     "describe",
     "get_backend",
     "get_protocol",
@@ -69,3 +70,11 @@ def get_backend(name: str, /, **options: object) -> Backend:
     """Build a registered backend by name (``tabular``/``nb201``, ``live``, a plugin's, or
     ``package.module:factory``) with its options, e.g. ``dataset="cifar10"``."""
     return backends.get(name, **options)
+
+
+def default_datasets(name: str, /, **options: object) -> tuple[str, ...] | None:
+    """The datasets a study on backend ``name`` (with its options) runs when it names none;
+    None for a backend whose factory names none (a plain function from a plugin)."""
+    factory = backends.factory(name)
+    return tuple(factory.default_datasets(**options)) if isinstance(factory, BackendFactory) \
+        else None

@@ -120,6 +120,7 @@ def run(methods: str | None, datasets: str | None, seeds: int, protocol: str | N
     test split (one subfolder per class).
     """
     from asebench.analysis import load, study_markdown
+    from asebench.backends import default_datasets
     from asebench.study import (
         DEFAULT_LABELS,
         StudySpec,
@@ -145,7 +146,7 @@ def run(methods: str | None, datasets: str | None, seeds: int, protocol: str | N
     factory_options = {**backend_options, **({"data": data} if data is not None else {})}
     spec = StudySpec(
         methods=parse_methods(methods or DEFAULT_LABELS, parse_settings(settings)),
-        datasets=_split(datasets) or _default_datasets(backend, factory_options) or DATASETS,
+        datasets=_split(datasets) or default_datasets(backend, **factory_options) or DATASETS,
         seeds=seeds, protocol=protocol, budget_s=budget, budget_queries=budget_queries,
         master_seed=master_seed,
         protocol_options=parse_assignments(protocol_opts, "--protocol-opt"),
@@ -191,14 +192,6 @@ def _data_applies(backend: str) -> bool:
     if source is not click.core.ParameterSource.ENVIRONMENT:
         return True
     return backends.canonical(backend) == backends.canonical(DEFAULT_BACKEND)
-
-
-def _default_datasets(backend: str, options: dict[str, Any]) -> tuple[str, ...] | None:
-    """The datasets a benchmark names when --datasets is not given (None: it names none)."""
-    from asebench.backends import BackendFactory, backends
-
-    factory = backends.factory(backend)
-    return factory.default_datasets(**options) if isinstance(factory, BackendFactory) else None
 
 
 def _check_writable_file(path: str) -> None:

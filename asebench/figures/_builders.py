@@ -199,12 +199,6 @@ def build_table1(inputs: ReportInputs) -> list[ReportEntry]:
                         s.rel([path]), image=False)]
 
 
-RANKED_STUDIES = ("nbgraph", "peers/main")
-"""Studies under the study root that the ranks add to Table I when they are there: the
-NAS-Bench-Graph study (``asebench run --benchmark nas-bench-graph --out studies/nbgraph``)
-and the fast peers (``make figures-peers``)."""
-
-
 def _optional(extra: str, what: str, inputs: ReportInputs) -> bool:
     from asebench._extras import MissingExtra, require
 
@@ -214,24 +208,6 @@ def _optional(extra: str, what: str, inputs: ReportInputs) -> bool:
         inputs.say(f"skipped: {exc}")
         return False
     return True
-
-
-def build_ranks(inputs: ReportInputs) -> list[ReportEntry]:
-    """Average ranks over every task of Table I and the other committed studies, with the
-    Friedman and Nemenyi tests and the critical-difference diagram (``ranks/``)."""
-    if not _optional("rank", "the ranks", inputs):
-        return []
-    from asebench.ranking import write_ranks
-
-    s, root = inputs.settings, inputs.runner.root
-    studies = [inputs.path("table1"), *(root / name for name in RANKED_STUDIES
-                                        if (root / name).is_dir())]
-    paths = write_ranks(studies, s.out / "ranks")
-    caption = next(p for p in paths if p.suffix == ".md").read_text(encoding="utf-8")
-    shown = caption.split("\n\n")[1] if caption.count("\n\n") else caption
-    command = " ".join(["asebench rank", *map(str, studies), f"--out {s.out / 'ranks'}"])
-    return [ReportEntry("ranks/ranks_cd", "Average ranks over every task: critical-difference "
-                        "diagram", " ".join(shown.split()), command, s.rel(paths))]
 
 
 def build_index(inputs: ReportInputs) -> list[ReportEntry]:
@@ -259,7 +235,6 @@ FIGURES: tuple[ReportFigure, ...] = (
     ReportFigure("hardware", ("hardware",), build_hardware),
     ReportFigure("space_evolution", ("space-evolution",), build_space_evolution),
     ReportFigure("table1", ("table1",), build_table1),
-    ReportFigure("ranks", ("table1",), build_ranks),
     ReportFigure("index", ("table1",), build_index),
 )
 """The report, in README order."""

@@ -142,12 +142,12 @@ class PeerStudy:
 
 def _default_datasets(benchmark: str) -> tuple[str, ...]:
     """Every dataset ``benchmark`` names (one line when it names none)."""
-    from asebench.backends import BackendFactory, backends
+    from asebench.backends import default_datasets
 
-    factory = backends.factory(benchmark)
-    if not isinstance(factory, BackendFactory):
+    datasets = default_datasets(benchmark)
+    if datasets is None:
         raise AsebenchError(f"benchmark {benchmark} names no datasets; give them")
-    return tuple(factory.default_datasets())
+    return datasets
 
 
 def _decisive_split(name: str, methods: str, seeds: int, decisive_seeds: int,

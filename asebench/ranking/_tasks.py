@@ -43,16 +43,36 @@ def _canonical_backend(name: str) -> str:
     return backends.canonical(name)
 
 
+def _effective_budget(config: Mapping[str, Any]) -> tuple[Any, Any]:
+    """``(budget_s, budget_queries)`` as the runs meet them. On a protocol whose every query
+    costs the same ``query_cost`` (NAS-Bench-Graph: one unit), ``budget_s`` allows exactly
+    ``budget_s / query_cost`` queries when that is a whole number (a query that would take the
+    total past the budget ends the run), so such a budget is given as that query count: a
+    study given 100 seconds and one given 100 queries as well hold the same task."""
+    budget_s, budget_queries = config.get("budget_s"), config.get("budget_queries")
+    protocol = config.get("protocol")
+    cost = protocol.get("query_cost") if isinstance(protocol, Mapping) else None
+    if not isinstance(cost, (int, float)) or cost <= 0 or not isinstance(budget_s, (int, float)):
+        return budget_s, budget_queries
+    queries = budget_s / cost
+    if not float(queries).is_integer():
+        return budget_s, budget_queries
+    allowed = int(queries) if budget_queries is None else min(int(queries), int(budget_queries))
+    return None, allowed
+
+
 def study_setting(config: Mapping[str, Any]) -> dict[str, Any]:
     """What a study's resolved config (``metadata["study"]``) fixes about every task it holds
-    besides the method: ``protocol``, ``budget_s``, ``budget_queries``, ``master_seed``,
+    besides the method: ``protocol``, ``budget_s``, ``budget_queries`` (a budget of seconds
+    at a fixed cost per query given as its query count), ``master_seed``,
     ``data`` (the table's sha256), ``backend_options``, ``constraints`` (the expressions)."""
     data = config.get("data")
     constraints = config.get("constraints")
+    budget_s, budget_queries = _effective_budget(config)
     return {
         "protocol": config.get("protocol"),
-        "budget_s": config.get("budget_s"),
-        "budget_queries": config.get("budget_queries"),
+        "budget_s": budget_s,
+        "budget_queries": budget_queries,
         "master_seed": config.get("master_seed", 0),
         "data": data.get("sha256") if isinstance(data, Mapping) else data,
         "backend_options": config.get("backend_options") or {},

@@ -95,7 +95,11 @@ def resolve(spec: StudySpec) -> ResolvedStudy:
     if spec.constraints:
         from asebench.constraints import validate_constraints
 
-        feasible = validate_constraints(spec.constraints, backends)
+        # a NAME+ method's source runs are stored and checked too, on their own dataset
+        sources = [m.transfer for m in spec.method_specs
+                   if m.transfer is not None and m.transfer not in backends]
+        feasible = validate_constraints(spec.constraints, {
+            **backends, **{d: make_backend(open_context, d) for d in dict.fromkeys(sources)}})
     searchers = {m.label: make_searcher(m.name, m.options) for m in spec.method_specs}
     first = next(iter(infos.values()))
     seconds = spec.budget_s if spec.budget_s is not None else first.budget_s
