@@ -36,8 +36,9 @@ $(CORE_STAMP): setup.cfg setup.py pyproject.toml
 test: install $(PEERS_STAMP)
 	$(PY) -m pytest -q
 
+# --rerun-stale: after a code change the study recomputes exactly the chunks other code made
 run: $(CORE_STAMP)
-	$(VENV)/bin/asebench run --seeds $(SEEDS) --out $(STUDY) --resume --table-out reports/table1.md
+	$(VENV)/bin/asebench run --seeds $(SEEDS) --out $(STUDY) --resume --rerun-stale --table-out reports/table1.md
 
 figures: $(CORE_STAMP)
 	$(VENV)/bin/asebench figures --seeds $(SEEDS) --out reports
@@ -48,8 +49,8 @@ figures: $(CORE_STAMP)
 RANK_STUDIES := $(STUDY) studies/nbgraph studies/peers/main studies/peers/nbgraph
 ranks: $(CORE_STAMP)
 	@test -d studies/peers/main -a -d studies/peers/nbgraph || { echo "make ranks: studies/peers/main and studies/peers/nbgraph are missing; run make figures-peers first" >&2; exit 2; }
-	$(VENV)/bin/asebench run --seeds $(SEEDS) --out $(STUDY) --resume --no-progress >/dev/null
-	$(VENV)/bin/asebench run --benchmark nas-bench-graph --methods ase,ase+,random,reinforce,evolution,local,nse,autospace --seeds 500 --out studies/nbgraph --resume
+	$(VENV)/bin/asebench run --seeds $(SEEDS) --out $(STUDY) --resume --rerun-stale --no-progress >/dev/null
+	$(VENV)/bin/asebench run --benchmark nas-bench-graph --methods ase,ase+,random,reinforce,evolution,local,nse,autospace --seeds 500 --out studies/nbgraph --resume --rerun-stale
 	$(VENV)/bin/asebench rank $(RANK_STUDIES) --out reports/ranks
 
 bench: install

@@ -89,3 +89,26 @@ def test_make_figures_reuses_the_table1_study_of_make_run(tmp_path: Path) -> Non
     # a folder holding that study (by this code) is the figures' table1
     _write_meta(tmp_path / "table1", study=resolve_config(cli), code_version=code_version())
     assert study_directory(tmp_path, "table1", plan.table1_spec()) == tmp_path / "table1"
+
+
+def test_a_named_study_made_by_other_code_is_recomputed_not_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The peers report keeps one folder per study across code changes (``named_folders``):
+    rerunning it after a change recomputes the chunks other code made instead of stopping."""
+    import asebench.study._runner as runner_module
+    from asebench.figures._run import StudyRunner
+    from asebench.store import current_provenance, verify_study
+
+    def runner() -> StudyRunner:
+        return StudyRunner(tmp_path, 1, False, lambda _: None, named_folders=True)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(runner_module, "current_provenance",
+                      lambda code, data: current_provenance("0" * 16, data))
+        path = runner().path("peers", _spec())
+    meta = json.loads((path / "metadata.json").read_text())
+    assert [m["code_version"] for m in meta["made_by"]] == ["0" * 16]
+    assert runner().path("peers", _spec()) == path
+    meta = json.loads((path / "metadata.json").read_text())
+    assert [m["code_version"] for m in meta["made_by"]] == [code_version()]
+    assert verify_study(path) == []

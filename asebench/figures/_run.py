@@ -62,20 +62,23 @@ class StudyRunner:
             if not self.run_studies:
                 self.paths[name] = target
                 return target
-            return self.run(name, spec, target, resume=Layout(target).metadata.exists())
+            # a named folder is one study across code changes: recompute what other code made
+            there = Layout(target).metadata.exists()
+            return self.run(name, spec, target, resume=there, rerun_stale=there)
         from asebench.figures._studies import study_directory
 
         resolved = self.resolve(name, spec)
         return self.run(name, resolved, study_directory(self.root, name, resolved))
 
     def run(self, name: str, spec: StudySpec | ResolvedStudy, target: Path,
-            resume: bool = True) -> Path:
-        """Run (or, with ``resume``, resume) study ``name`` in ``target``; its folder."""
+            resume: bool = True, rerun_stale: bool = False) -> Path:
+        """Run (or, with ``resume``, resume) study ``name`` in ``target``; its folder.
+        ``rerun_stale`` recomputes the chunks that other code made."""
         from asebench.study import run_study
 
         tic = time.perf_counter()
         self.paths[name] = run_study(spec, target, workers=self.workers, resume=resume,
-                                     progress=self.progress)
+                                     progress=self.progress, rerun_stale=rerun_stale)
         self.say(f"study {name}: {target} ({time.perf_counter() - tic:.1f} s)")
         return self.paths[name]
 
