@@ -10,7 +10,7 @@ PEER_SEEDS ?= 500
 SEEDS  ?= 500
 STUDY  ?= studies/table1
 
-.PHONY: install test run figures ranks bench data lint clean live-demo figures-peers fashion-data fidelity fidelity-variants
+.PHONY: install test run figures figures-hardware ranks bench data lint clean live-demo figures-peers fashion-data fidelity fidelity-variants
 
 install: $(STAMP)
 
@@ -42,6 +42,11 @@ run: $(CORE_STAMP)
 
 figures: $(CORE_STAMP)
 	$(VENV)/bin/asebench figures --seeds $(SEEDS) --out reports
+
+# the hardware-limited studies (Pixel 3 latency and FLOPs at four limits each, the Table I
+# methods, 100 seeds): about 7 minutes on 2 cores, so not part of make figures
+figures-hardware: $(CORE_STAMP)
+	$(VENV)/bin/asebench figures --part hardware --seeds $(SEEDS) --out reports/hardware
 
 # Average ranks over the 12 tasks of both benchmarks (reports/ranks): Table I, the
 # NAS-Bench-Graph study (the Table I methods, NSE and AutoSpace; run or resumed here) and the

@@ -18,7 +18,9 @@ FILES = {
     "policy.png", "policy.pdf", "policy_curves.csv", "policy_summary.csv",
     "anytime.png", "anytime.pdf", "anytime.csv",
     "space_evolution.png", "space_evolution.pdf", "space_evolution.csv",
-    "hardware.png", "hardware.pdf", "hardware.csv",
+}
+HARDWARE_FILES = {
+    "README.md", "hardware.png", "hardware.pdf", "hardware.csv",
     "hardware_pareto.png", "hardware_pareto.pdf", "hardware_pareto_answers.csv",
     "hardware_pareto_front.csv",
 }
@@ -41,10 +43,11 @@ def test_figures_writes_every_file(report):
     assert {p.name for p in out.iterdir()} == FILES
     readme = (out / "README.md").read_text()
     for stem in ("fig6_distance", "fig7_subspace_update", "fig8_reward_graph", "fig9_k_m",
-                 "policy", "anytime", "hardware", "hardware_pareto"):
+                 "policy", "anytime", "space_evolution"):
         assert f"]({stem}.png)" in readme
-    # 7 paper entries (figures, policy, anytime, Table I) + space evolution + 2 hardware
-    assert readme.count("```sh\nasebench figures") == 10
+    # 7 paper entries (figures, policy, anytime, Table I) + space evolution
+    assert readme.count("```sh\nasebench figures") == 8
+    assert "hardware.png" not in readme
     assert "MobileNet space on ImageNet" in readme  # Figs. 8/9 say where the paper ran them
     assert "ASE-NAS arms use the paper's hyper-parameters" in readme
 
@@ -96,6 +99,25 @@ def test_second_call_reuses_the_cached_studies(report):
     assert result.exit_code == 0, result.output
     assert shards and {p: p.stat().st_mtime_ns for p in shards} == shards
     assert {p.name: p.read_bytes() for p in out.glob("*.csv")} == before
+
+
+@pytest.mark.slow
+def test_the_hardware_part_writes_its_own_folder_and_reuses_table1_nothing(report, tmp_path):
+    out, studies = report
+    before = {p.name for p in studies.iterdir()}
+    hardware = tmp_path / "hardware"
+    result = CliRunner().invoke(cli, ["figures", "--part", "hardware", "--out", str(hardware),
+                                      "--study-root", str(studies), *ARGS])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in hardware.iterdir()} == HARDWARE_FILES
+    added = {p.name for p in studies.iterdir()} - before
+    assert len(added) == 8 and all(name.startswith("hardware-") for name in added)
+    readme = (hardware / "README.md").read_text()
+    assert "](hardware.png)" in readme and "](hardware_pareto.png)" in readme
+    assert readme.count("```sh\nasebench figures --part hardware") == 2
+    assert "Fig. 6" not in readme
+    runs = pd.read_csv(hardware / "hardware.csv")
+    assert (runs["n"] == 2).all()
 
 
 def test_bad_options_are_one_line_errors(tmp_path):

@@ -13,6 +13,12 @@ __all__ = ["figures"]
 
 
 @click.command()
+@click.option("--part", type=click.Choice(["main", "hardware", "all"]), default="main",
+              show_default=True,
+              help="main: Table I, Figs. 6-9, the policy, anytime and space-evolution figures "
+                   "and the Table I page (make figures); hardware: the hardware-limited "
+                   "studies (make figures-hardware, --out reports/hardware); all: both in one "
+                   "folder.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="reports",
               show_default=True, help="Report folder (figures, CSVs, table1.md, README.md).")
 @click.option("--seeds", type=click.IntRange(min=1), default=500, show_default=True,
@@ -34,14 +40,15 @@ __all__ = ["figures"]
 @click.option("--master-seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--progress/--no-progress", default=True, show_default=True)
 @table_option
-def figures(out_dir: str, seeds: int, ablation_seeds: int | None, ablation_dataset: str,
+def figures(part: str, out_dir: str, seeds: int, ablation_seeds: int | None, ablation_dataset: str,
             ablation_base: str | None,
             study_root: str, workers: int | None, budget: float | None, master_seed: int,
             progress: bool,
             data: str | None) -> None:
-    """Regenerate the paper's NB201 figures (6-9), anytime curves and Table I into --out."""
+    """Regenerate the paper's NB201 figures (6-9), anytime curves and Table I into --out
+    (--part hardware: the hardware-limited studies instead)."""
     from asebench._outputs import check_output_dir
-    from asebench.figures import make_figures
+    from asebench.figures import FIGURES, PARTS, make_figures
     from asebench.study import parse_assignments
 
     check_output_dir(out_dir, "--out")
@@ -58,5 +65,6 @@ def figures(out_dir: str, seeds: int, ablation_seeds: int | None, ablation_datas
                  ablation_dataset=ablation_dataset, ablation_base=base,
                  master_seed=master_seed, budget_s=budget,
                  data=data,
-                 progress=progress, command=command, log=lambda line: click.echo(line, err=True))
+                 progress=progress, command=command, log=lambda line: click.echo(line, err=True),
+                 figures=FIGURES if part == "all" else PARTS[part])
     click.echo(f"report written to {out_dir}/README.md")

@@ -9,7 +9,7 @@ everything into ``reports/``.
 from __future__ import annotations
 
 from asebench.figures._anytime import anytime_curves, caption_anytime, plot_anytime
-from asebench.figures._builders import FIGURES
+from asebench.figures._builders import FIGURES, PARTS
 from asebench.figures._distance import (
     PAPER_FIG6,
     distance_accuracy_table,
@@ -46,6 +46,7 @@ from asebench.figures._table1 import caption_table1
 
 __all__ = [
     "FIGURES",
+    "PARTS",
     "FIG7_LABELS",
     "FIG8_PANELS",
     "METHOD_COLORS",

@@ -238,3 +238,12 @@ FIGURES: tuple[ReportFigure, ...] = (
     ReportFigure("index", ("table1",), build_index),
 )
 """The report, in README order."""
+
+PARTS: dict[str, tuple[ReportFigure, ...]] = {
+    "main": tuple(f for f in FIGURES if f.name != "hardware"),
+    "hardware": tuple(f for f in FIGURES if f.name == "hardware"),
+}
+"""The report in parts, each written to its own folder by ``asebench figures --part``:
+``main`` (``make figures``: the paper's Table I and Figs. 6-9, the policy and anytime
+figures, NSE and AutoSpace, the Table I page) and ``hardware`` (``make figures-hardware``:
+eight constrained studies, most of the report's run time)."""
