@@ -104,12 +104,16 @@ def test_revision_note_flags_studies_from_different_code(tmp_path):
 
     from asebench.figures._make import _revision_note
 
-    paths = {}
-    for name, commit in (("table1", "a" * 40), ("ablations", "a" * 40)):
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "metadata.json").write_text(json.dumps({"git": {"commit": commit}}))
-        paths[name] = tmp_path / name
+    def write(name, commit, version):
+        (tmp_path / name).mkdir(exist_ok=True)
+        (tmp_path / name / "metadata.json").write_text(json.dumps(
+            {"git": {"commit": commit}, "code_version": version}))
+        return tmp_path / name
+
+    # another commit with the same code version (a caption changed): comparable
+    paths = {"table1": write("table1", "a" * 40, "1" * 16),
+             "ablations": write("ablations", "b" * 40, "1" * 16)}
     assert _revision_note(paths) == ""
-    (tmp_path / "ablations" / "metadata.json").write_text(json.dumps({"git": {"commit": "b" * 40}}))
+    write("ablations", "b" * 40, "2" * 16)
     note = _revision_note(paths)
-    assert "different code revisions" in note and "aaaaaaaaaa" in note and "bbbbbbbbbb" in note
+    assert "different code" in note and "1" * 16 in note and "2" * 16 in note

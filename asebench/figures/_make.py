@@ -102,28 +102,29 @@ def make_figures(out_dir: str | os.PathLike[str] = "reports", seeds: int = 500,
 
 
 def _revision_note(paths: dict[str, Path]) -> str:
-    """A warning when the studies were run from different code revisions, else ``""``.
+    """A warning when the studies were run by different code, else ``""``.
 
     Figures 7-9 compare arms from different studies (the default ``ase`` runs come from
-    ``table1``), which is only fair when the same code ran them all.
+    ``table1``), which is only fair when the same code ran them all. "The same code" is the
+    code version (what decides results), not the git commit: a commit that changes only
+    captions or docs between two studies does not make their arms incomparable.
     """
     from asebench.errors import AsebenchError
     from asebench.store import read_metadata
 
-    revisions = {}
+    versions = {}
     for name, path in paths.items():
         try:
-            git = (read_metadata(path) or {}).get("git")
+            version = (read_metadata(path) or {}).get("code_version")
         except AsebenchError:
-            git = None
-        revisions[name] = str((git if isinstance(git, dict) else {}).get("commit", "unknown")
-                              )[:10]
-    if len(set(revisions.values())) <= 1:
+            version = None
+        versions[name] = str(version or "unknown")
+    if len(set(versions.values())) <= 1:
         return ""
-    listing = ", ".join(f"{name} at {commit}" for name, commit in revisions.items())
-    return ("the studies were run from different code revisions (" + listing + "), so arms "
-            "shared between them may not be comparable; delete the study folders and rerun "
-            "to rebuild them from one revision.")
+    listing = ", ".join(f"{name} by code {version}" for name, version in versions.items())
+    return ("the studies were run by different code (" + listing + "), so arms shared "
+            "between them may not be comparable; delete the study folders and rerun to rebuild "
+            "them with one code version.")
 
 
 def _check_defaults(plan: FigureStudies) -> None:
