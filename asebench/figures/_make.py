@@ -81,7 +81,8 @@ def make_figures(out_dir: str | os.PathLike[str] = "reports", seeds: int = 500,
     evolution = SpaceEvolutionStudies(seeds=min(seeds, DEFAULT_SPACE_EVOLUTION_SEEDS),
                                       datasets=plan.datasets, master_seed=master_seed,
                                       budget_s=budget_s, data=data)
-    part = next((name for name, members in PARTS.items() if members == figures), None)
+    part = "all" if figures == FIGURES else next(
+        (name for name, members in PARTS.items() if members == figures), None)
     settings = FigureSettings(out, command or _command(
         out, root, plan, ablation_dataset, None if part == "main" else part), plan,
         hardware, evolution, table)
