@@ -37,6 +37,14 @@ def test_paper_numbers_are_the_published_ones() -> None:
     assert PAPER_TABLE1["random"]["cifar10"] == (93.88, 0.27)
     assert "cifar10" not in PAPER_TABLE1["ase+"]
     assert display_name("ase[K=6]") == "ASE-NAS [K=6]" and display_name("x") == "x"
+    assert display_name("ase+[K=6]") == "ASE-NAS+ [K=6]"
+
+
+def test_an_option_that_picks_another_algorithm_names_that_algorithm() -> None:
+    pytest.importorskip("optuna")
+    # Optuna's default sampler is TPE: its random sampler must not read "Optuna TPE"
+    assert display_name("optuna") == "Optuna TPE"
+    assert display_name("optuna[sampler=random]") == "Optuna random [sampler=random]"
 
 
 def test_paired_comparison_matches_scipy_and_bootstrap_brackets_mean() -> None:

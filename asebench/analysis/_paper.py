@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -32,9 +33,26 @@ PAPER_ROW_NAMES: Mapping[str, str] = MappingProxyType({
     "enas": "ENAS", "darts": "DARTS", "setn": "SETN", "gdas": "GDAS", "dsnas": "DSNAS",
     "pc-darts": "PC-DARTS", "ase": "ASE-NAS (Ours)", "ase+": "ASE-NAS+ (Ours)"})
 
+@functools.cache
 def display_name(label: str) -> str:
     """``ase`` -> ``ASE-NAS``; ``ase[K=6]`` -> ``ASE-NAS [K=6]``; unknown labels unchanged (the
-    name comes from the method's own ``display_name``)."""
-    from asebench.search import method_display_name
+    name comes from the method's own ``display_name``).
 
-    return method_display_name(label)
+    The name is that of the method built with the label's options, which is another
+    algorithm's where an option picks one: ``synetune[scheduler=TPE]`` ->
+    ``Syne Tune TPE [scheduler=TPE]``, not the default scheduler's ``Syne Tune REA``.
+    """
+    from asebench.errors import AsebenchError
+    from asebench.search import display_name_of, get, method_display_name
+    from asebench.study import parse_methods
+
+    shown = method_display_name(label)
+    try:
+        [spec] = parse_methods(label)
+        if not spec.options:
+            return shown
+        default, built = (display_name_of(get(spec.name)),
+                          display_name_of(get(spec.name, **spec.options)))
+    except (AsebenchError, TypeError, ValueError):
+        return shown
+    return shown.replace(default, built, 1) if built != default else shown

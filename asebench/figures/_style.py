@@ -87,7 +87,7 @@ def display_name(key: str) -> str:
     """Human name of a method or study label (``ase[lr=0.001]`` -> ``ASE-NAS [lr=0.001]``)."""
     if key in ARM_NAMES:
         return ARM_NAMES[key]
-    from asebench.search import method_display_name
+    from asebench.analysis import display_name as method_display_name
 
     return method_display_name(key)
 
