@@ -168,3 +168,16 @@ def test_the_nbgraph_study_runs_the_fast_libraries_and_bananas_on_100_queries() 
     assert spec.backend == "nas-bench-graph" and spec.budget_queries == 100
     assert study.seeds == 500 and len(spec.datasets) == 9 and spec.datasets[0] == "cora"
     assert set(peers_report.FAST.split(",")) | {"bananas"} == set(study.methods.split(","))
+
+
+def test_the_report_says_what_each_study_cost(built: tuple[Path, Path]) -> None:
+    root, out = built
+    text = (out / "README.md").read_text()
+    section = text.split("## What it costs")[1].split("\n## ")[0]
+    total = 0.0
+    for study in STUDIES:
+        runs = load(root / study.name).runs
+        total += runs["wall_seconds"].sum()
+        assert f"| `{study.name}` | {len(runs):,} | {runs['wall_seconds'].sum() / 60:.1f} |" \
+            in section
+    assert f"({total / 3600:.1f} h of runs)" in section and "on 1 worker(s)" in section

@@ -488,6 +488,33 @@ def _section_other_benchmarks(inputs: PeerInputs) -> list[str]:
                 "are left out.")]
 
 
+def _section_cost(inputs: PeerInputs) -> list[str]:
+    """What each study costs: its runs' wall times summed (each measured in its worker), and
+    the cold time of the whole report on the workers the studies ran with."""
+    rows, total, workers = [], 0.0, 1
+    for s in inputs.settings.finished():
+        study = inputs.study(s.name)
+        runs = study.runs
+        seconds = float(runs["wall_seconds"].sum())
+        total += seconds
+        execution = study.metadata.get("execution") or {}
+        workers = max(workers, int(execution.get("workers") or 1))
+        slowest = runs.groupby("label")["wall_seconds"].mean().sort_values(ascending=False)
+        each = "; ".join(f"{method_name(label)} {value:.3g}" for label, value in slowest.items())
+        rows.append(f"| `{s.name}` | {len(runs):,} | {seconds / 60:.1f} | {each} |")
+    if not rows:
+        return []
+    return ["## What it costs", "",
+            "Each run's wall time is measured in the worker that ran it; a study's runs "
+            "summed, and the mean seconds per run of each method in it (slowest first). "
+            f"A cold `make figures-peers` runs all of them: about {total / 3600 / workers:.1f} h "
+            f"on {workers} worker(s) ({total / 3600:.1f} h of runs), plus loading and "
+            "writing; a rerun after a code change recomputes every study, one that changes "
+            "nothing reads them.", "",
+            "| Study | Runs | Run time, summed (min) | Seconds per run |", "|---|---|---|---|",
+            *rows, ""]
+
+
 def _section_overhead(inputs: PeerInputs) -> list[str]:
     overhead = inputs.settings.out / "overhead.txt"
     if not overhead.exists():  # written by benchmarks/peers_overhead.py, kept beside the report
@@ -509,6 +536,7 @@ def sections(studies: Sequence[PeerStudy]) -> tuple[PeerSection, ...]:
             PeerSection("anytime", plain, _section_anytime),
             PeerSection("limited", limited, _section_limited),
             PeerSection("other benchmarks", other, _section_other_benchmarks),
+            PeerSection("cost", tuple(s.name for s in studies), _section_cost),
             PeerSection("overhead", (), _section_overhead))
 
 
