@@ -102,7 +102,7 @@ def test_second_call_reuses_the_cached_studies(report):
 
 
 @pytest.mark.slow
-def test_the_hardware_part_writes_its_own_folder_and_reuses_table1_nothing(report, tmp_path):
+def test_the_hardware_part_writes_its_own_folder_and_adds_only_its_studies(report, tmp_path):
     out, studies = report
     before = {p.name for p in studies.iterdir()}
     hardware = tmp_path / "hardware"

@@ -6,6 +6,7 @@ from asebench.analysis._load import Study, load
 from asebench.analysis._paper import (
     PAPER_ROW_NAMES,
     PAPER_TABLE1,
+    algorithm_name,
     display_name,
 )
 from asebench.analysis._power import detectable_difference, seeds_to_detect
@@ -32,6 +33,7 @@ __all__ = [
     "Study",
     "bootstrap_mean_ci",
     "detectable_difference",
+    "algorithm_name",
     "display_name",
     "load",
     "paired_comparison",

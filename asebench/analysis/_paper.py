@@ -6,7 +6,7 @@ import functools
 from collections.abc import Mapping
 from types import MappingProxyType
 
-__all__ = ["PAPER_ROW_NAMES", "PAPER_TABLE1", "display_name"]
+__all__ = ["PAPER_ROW_NAMES", "PAPER_TABLE1", "algorithm_name", "display_name"]
 
 _C10, _C100, _IN = "cifar10", "cifar100", "ImageNet16-120"
 
@@ -34,6 +34,22 @@ PAPER_ROW_NAMES: Mapping[str, str] = MappingProxyType({
     "pc-darts": "PC-DARTS", "ase": "ASE-NAS (Ours)", "ase+": "ASE-NAS+ (Ours)"})
 
 @functools.cache
+def algorithm_name(label: str) -> str | None:
+    """The name a method built with ``label``'s options gives itself, options not shown
+    (``optuna[sampler=random]`` -> ``Optuna random``); None for a label that is no method's
+    (an ablation arm's own label) or whose options it refuses."""
+    from asebench.errors import AsebenchError
+    from asebench.search import display_name_of, get
+    from asebench.study import parse_methods
+
+    try:
+        [spec] = parse_methods(label)
+        return display_name_of(get(spec.name, **spec.options))
+    except (AsebenchError, TypeError, ValueError):
+        return None
+
+
+@functools.cache
 def display_name(label: str) -> str:
     """``ase`` -> ``ASE-NAS``; ``ase[K=6]`` -> ``ASE-NAS [K=6]``; unknown labels unchanged (the
     name comes from the method's own ``display_name``).
@@ -42,17 +58,13 @@ def display_name(label: str) -> str:
     algorithm's where an option picks one: ``synetune[scheduler=TPE]`` ->
     ``Syne Tune TPE [scheduler=TPE]``, not the default scheduler's ``Syne Tune REA``.
     """
-    from asebench.errors import AsebenchError
-    from asebench.search import display_name_of, get, method_display_name
+    from asebench.search import method_display_name
     from asebench.study import parse_methods
 
     shown = method_display_name(label)
-    try:
-        [spec] = parse_methods(label)
-        if not spec.options:
-            return shown
-        default, built = (display_name_of(get(spec.name)),
-                          display_name_of(get(spec.name, **spec.options)))
-    except (AsebenchError, TypeError, ValueError):
+    built = algorithm_name(label)
+    if built is None:
         return shown
-    return shown.replace(default, built, 1) if built != default else shown
+    [spec] = parse_methods(label)  # it parses: algorithm_name built it
+    default = algorithm_name(spec.name)
+    return shown.replace(default, built, 1) if default and built != default else shown

@@ -215,18 +215,17 @@ def run_peer_study(study: PeerStudy, root: Path, workers: int, progress: bool) -
 
 @functools.cache
 def method_name(label: str) -> str:
-    """The display name of a study label, built with its options (``optuna[sampler=random]``
-    -> ``Optuna random``), where the shared helper would name the default algorithm; the
-    informed row of a library says so."""
-    from asebench.search import display_name_of, get
+    """A study label's algorithm without its options (``optuna[sampler=random]`` ->
+    ``Optuna random``, see :func:`asebench.analysis.algorithm_name`); the informed row of a
+    library says so."""
+    from asebench.analysis import algorithm_name
     from asebench.study import parse_methods
 
-    try:
-        [spec] = parse_methods(label)
-        name = display_name_of(get(spec.name, **spec.options))
-        return name + (" (informed)" if spec.options.get("preset") == "informed" else "")
-    except (AsebenchError, TypeError, ValueError):
+    name = algorithm_name(label)
+    if name is None:
         return display_name(label)
+    [spec] = parse_methods(label)  # it parses: algorithm_name built it
+    return name + (" (informed)" if spec.options.get("preset") == "informed" else "")
 
 
 def _fmt(value: float, digits: int = 2) -> str:
@@ -509,8 +508,8 @@ def _section_cost(inputs: PeerInputs) -> list[str]:
             "summed, and the mean seconds per run of each method in it (slowest first). "
             f"A cold `make figures-peers` runs all of them: about {total / 3600 / workers:.1f} h "
             f"on {workers} worker(s) ({total / 3600:.1f} h of runs), plus loading and "
-            "writing; a rerun after a code change recomputes every study, one that changes "
-            "nothing reads them.", "",
+            "writing; a rerun after a change to the code that decides results recomputes "
+            "every study, any other rerun reads them.", "",
             "| Study | Runs | Run time, summed (min) | Seconds per run |", "|---|---|---|---|",
             *rows, ""]
 
